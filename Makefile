@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint translations extract-messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
+	touch $@
+
+# Compile the .po catalogues into the .mo files Flask-Babel reads (not kept in git).
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d portal/translations 2>&1 | sed 's/^/  /'
+
+run: translations
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask db upgrade
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal seed-demo
+	@echo
+	@echo "  Portal is at http://127.0.0.1:5000"
+	@echo "  Demo sign-ins (password: demo-password):"
+	@echo "    admin@example.com (admin), supervisor@example.com (supervisor),"
+	@echo "    agent1@example.com / agent2@example.com / agent3@example.com (agents, tiers 1-3),"
+	@echo "    ha.pham@example.com, john.carter@example.com (customers)"
+	@echo "  E-mails are printed here (MAIL_BACKEND=console); the worker sends them."
+	@echo
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal worker & \
+	  WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i portal/translations/messages.pot -d portal/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

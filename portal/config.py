@@ -1,0 +1,171 @@
+"""Settings from the environment, with safe defaults for a single-machine install.
+
+Every setting the portal reads is listed in `SETTINGS` (name, default, what it is for) so the
+README and `flask portal settings` can show them all. Production mode refuses to start when a
+setting it cannot guess safely is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigurationError(RuntimeError):
+    """A deployment is missing, or has a wrong, setting. The message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PORTAL_ENV", "production", "development or production; production checks settings"),
+    Setting("SECRET_KEY", None, "signs cookies; generated once into instance/secret_key if unset"),
+    Setting("DATABASE_URL", "sqlite:///instance/portal.db", "SQLAlchemy URL of the database"),
+    Setting("SEARCH_INDEX_DIR", "instance/search-index", "folder of the Whoosh index"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "rate-limit counters; redis://… for >1 worker"),
+    Setting("PORTAL_BASE_URL", None, "public URL used in e-mailed links, e.g. https://help.example"),
+    Setting("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of dates shown and business hours"),
+    Setting("PORTAL_DEFAULT_LOCALE", "en", "language when neither user nor browser says (en, vi)"),
+    Setting("PORTAL_PROXY_COUNT", "0", "number of reverse proxies in front (trusts X-Forwarded-*)"),
+    Setting("MAIL_BACKEND", None, "console (prints) or smtp; smtp by default in production"),
+    Setting("MAIL_SERVER", "localhost", "SMTP host"),
+    Setting("MAIL_PORT", "587", "SMTP port"),
+    Setting("MAIL_USERNAME", None, "SMTP user, if the server wants a login"),
+    Setting("MAIL_PASSWORD", None, "SMTP password"),
+    Setting("MAIL_USE_TLS", "true", "STARTTLS after connecting"),
+    Setting("MAIL_USE_SSL", "false", "implicit TLS (port 465)"),
+    Setting("MAIL_DEFAULT_SENDER", "Portal <no-reply@localhost>", "From: of every e-mail"),
+    Setting("MAIL_TIMEOUT", "20", "seconds before an SMTP attempt gives up"),
+    Setting("SESSION_HOURS", "12", "how long a sign-in lasts without 'remember me'"),
+    Setting("REMEMBER_DAYS", "30", "how long 'remember me' lasts"),
+)
+
+SUPPORTED_LOCALES = ("en", "vi")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in _TRUE
+
+
+def _int(env: Mapping[str, str], name: str, default: str) -> int:
+    raw = env.get(name, default)
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from exc
+
+
+def _sqlite_url_in(instance_path: Path, url: str) -> str:
+    """Resolve the default relative SQLite path against the instance folder's parent."""
+    prefix = "sqlite:///instance/"
+    if url.startswith(prefix):
+        return f"sqlite:///{instance_path / url[len(prefix):]}"
+    return url
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
+    """Build the Flask config dict from environment variables."""
+    mode = env.get("PORTAL_ENV", "production").strip().lower()
+    if mode not in {"development", "production"}:
+        raise ConfigurationError("PORTAL_ENV must be 'development' or 'production'.")
+    production = mode == "production"
+    if production:
+        check_production_settings(env)
+
+    timezone = env.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"PORTAL_TIMEZONE {timezone!r} is not a known time zone.") from exc
+    locale = env.get("PORTAL_DEFAULT_LOCALE", "en")
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigurationError(f"PORTAL_DEFAULT_LOCALE must be one of {SUPPORTED_LOCALES}.")
+
+    database_url = _sqlite_url_in(instance_path, env.get("DATABASE_URL", "sqlite:///instance/portal.db"))
+    index_dir = env.get("SEARCH_INDEX_DIR") or str(instance_path / "search-index")
+    session_hours = _int(env, "SESSION_HOURS", "12")
+    return {
+        "PORTAL_ENV": mode,
+        "SECRET_KEY": _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_INDEX_DIR": index_dir,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",
+        "RATELIMIT_REGISTER": "5 per minute;30 per hour",
+        "RATELIMIT_PASSWORD_RESET": "5 per minute;20 per hour",
+        "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "").rstrip("/") or None,
+        "PORTAL_TIMEZONE": timezone,
+        "BABEL_DEFAULT_LOCALE": locale,
+        "BABEL_DEFAULT_TIMEZONE": timezone,
+        "PORTAL_PROXY_COUNT": _int(env, "PORTAL_PROXY_COUNT", "0"),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if production else "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int(env, "MAIL_PORT", "587"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS", "true")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL", "false")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Portal <no-reply@localhost>"),
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", "20"),
+        "PASSWORD_RESET_MINUTES": 60,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_DAYS", "30")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+    }
+
+
+def check_production_settings(env: Mapping[str, str]) -> None:
+    """Refuse to start in production when a setting that cannot be guessed is missing."""
+    problems = []
+    if not env.get("DATABASE_URL"):
+        problems.append("DATABASE_URL (e.g. postgresql+psycopg://portal@db/portal)")
+    if not env.get("PORTAL_BASE_URL"):
+        problems.append("PORTAL_BASE_URL (the public address, used in e-mailed links)")
+    if (env.get("MAIL_BACKEND") or "smtp") == "smtp":
+        for name in ("MAIL_SERVER", "MAIL_DEFAULT_SENDER"):
+            if not env.get(name):
+                problems.append(f"{name} (or set MAIL_BACKEND=console)")
+    secret = env.get("SECRET_KEY")
+    if secret is not None and len(secret) < 32:
+        problems.append("SECRET_KEY must be at least 32 characters (or unset to generate one)")
+    if problems:
+        raise ConfigurationError(
+            "Portal is in production mode (PORTAL_ENV=production) and cannot start. "
+            "Set: " + "; ".join(problems) + ". For a local try-out use PORTAL_ENV=development."
+        )

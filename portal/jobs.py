@@ -1,0 +1,20 @@
+"""The periodic jobs the worker runs. Later capabilities append theirs to `periodic_jobs`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+
+from portal.worker import PeriodicJob
+
+
+def periodic_jobs(app: Flask) -> list[PeriodicJob]:
+    from portal.notify.mailer import transport_from_config
+    from portal.notify.outbox import send_due
+
+    def send_outbox() -> None:
+        with app.app_context():
+            send_due(datetime.now(UTC), transport_from_config(app.config))
+
+    return [PeriodicJob("outbox", 15, send_outbox)]

@@ -1,0 +1,185 @@
+"""Sign-up, sign-in sessions, password change and reset.
+
+A sign-in is a `UserSession` row; the cookie holds its random token and the table only its
+SHA-256. Ending a session deletes the row, so a replayed old cookie finds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+
+from portal.domain import accounts
+from portal.domain.accounts import Role
+from portal.domain.errors import DomainError
+from portal.extensions import db, passwords
+from portal.models import PasswordResetToken, User, UserSession
+from portal.notify.outbox import queue_email
+from portal.services import audit
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+
+
+def check_new_password(password: str, *, email: str, name: str) -> None:
+    problems = accounts.password_problems(password, email=email, name=name)
+    if problems:
+        raise DomainError(problems[0], field="password")
+
+
+def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(User).where(
+        User.email == accounts.normalize_email(email))
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query) > 0
+
+
+def register_customer(*, email: str, name: str, password: str, locale: str,
+                      now: datetime) -> User:
+    email = accounts.normalize_email(email)
+    if email_taken(email):
+        raise DomainError("email_taken", field="email")
+    check_new_password(password, email=email, name=name)
+    user = User(email=email, name=name.strip(), password_hash=passwords.hash(password),
+                role=Role.CUSTOMER.value, locale=locale, created_at=now, password_changed_at=now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user.id, "user.registered", "user", user.id, now)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None. Takes as long either way."""
+    user = find_user_by_email(email)
+    if not passwords.verify(user.password_hash if user else None, password):
+        return None
+    if not user.active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return user
+
+
+def start_session(user: User, *, now: datetime, lifetime: timedelta,
+                  user_agent: str = "", ip_address: str = "") -> str:
+    """Open a sign-in for `user` and return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(
+        token_hash=_hash_token(token), user_id=user.id, created_at=now,
+        expires_at=now + lifetime, user_agent=user_agent[:255], ip_address=ip_address[:45]))
+    user.last_login_at = now
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def load_session_user(token: str, *, now: datetime) -> User | None:
+    """The user a cookie's token signs in, if that sign-in is still open and the user active."""
+    row = db.session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    sign_in, user = row
+    if sign_in.expires_at <= now or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(token: str) -> None:
+    db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    db.session.commit()
+
+
+def end_all_sessions(user_id: int) -> None:
+    """Sign the user out everywhere. The caller commits."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+
+def _set_password(user: User, new_password: str, now: datetime) -> None:
+    check_new_password(new_password, email=user.email, name=user.name)
+    user.password_hash = passwords.hash(new_password)
+    user.password_changed_at = now
+    end_all_sessions(user.id)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now))
+
+
+def change_password(user: User, *, current_password: str, new_password: str,
+                    now: datetime) -> None:
+    """Change a signed-in user's password; every sign-in, this one included, ends."""
+    if not passwords.verify(user.password_hash, current_password):
+        raise DomainError("wrong_password", field="current_password")
+    _set_password(user, new_password, now)
+    audit.record(user.id, "user.password_changed", "user", user.id, now)
+    db.session.commit()
+
+
+def request_password_reset(email: str, *, now: datetime, lifetime_minutes: int,
+                           link_for: Callable[[str], str]) -> None:
+    """E-mail a single-use reset link if an active account has this address; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(
+        token_hash=_hash_token(token), user_id=user.id, created_at=now,
+        expires_at=accounts.reset_expiry(now, lifetime_minutes)))
+    queue_email(user.email, _l("Reset your Portal password"), "password_reset",
+                locale=user.locale, now=now, user=user, link=link_for(token),
+                minutes=lifetime_minutes)
+    db.session.commit()
+
+
+def _usable_reset(token: str, now: datetime) -> PasswordResetToken | None:
+    reset = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token)))
+    if reset is None or not reset.user.active:
+        return None
+    usable = accounts.reset_token_usable(
+        now=now, expires_at=reset.expires_at, used_at=reset.used_at,
+        issued_at=reset.created_at, password_changed_at=reset.user.password_changed_at)
+    return reset if usable else None
+
+
+def reset_link_is_valid(token: str, *, now: datetime) -> bool:
+    return _usable_reset(token, now) is not None
+
+
+def reset_password(token: str, new_password: str, *, now: datetime) -> User:
+    reset = _usable_reset(token, now)
+    if reset is None:
+        raise DomainError("reset_link_invalid")
+    user = reset.user
+    _set_password(user, new_password, now)
+    audit.record(user.id, "user.password_reset", "user", user.id, now)
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, *, name: str, locale: str, now: datetime) -> None:
+    user.name = name.strip()
+    user.locale = locale
+    audit.record(user.id, "user.profile_updated", "user", user.id, now)
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()

@@ -1,0 +1,57 @@
+"""Demo data for a local try-out. Idempotent: running it twice changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.domain.accounts import Role
+from portal.extensions import db
+from portal.models import Team, User
+from portal.services import users as user_service
+
+DEMO_PASSWORD = "demo-password"
+
+TEAMS = {
+    "Billing": "Fees, invoices, refunds and account balances.",
+    "Technical": "Sign-in problems, errors, outages and device set-up.",
+    "Delivery": "Orders, shipping, delays and damaged parcels.",
+}
+
+# email, name, role, tier, teams, locale
+PEOPLE = [
+    ("admin@example.com", "Portal Admin", Role.ADMIN, None, [], "en"),
+    ("supervisor@example.com", "Trần Thị Mai", Role.SUPERVISOR, None, ["Billing", "Technical",
+                                                                      "Delivery"], "vi"),
+    ("agent1@example.com", "Nguyễn Văn An", Role.AGENT, 1, ["Billing", "Delivery"], "vi"),
+    ("agent2@example.com", "Kovács Eszter", Role.AGENT, 2, ["Technical"], "en"),
+    ("agent3@example.com", "Lê Hoàng Minh", Role.AGENT, 3, ["Billing", "Technical", "Delivery"],
+     "vi"),
+    ("ha.pham@example.com", "Phạm Thu Hà", Role.CUSTOMER, None, [], "vi"),
+    ("khoi.vo@example.com", "Võ Minh Khôi", Role.CUSTOMER, None, [], "vi"),
+    ("bao.dang@example.com", "Đặng Quốc Bảo", Role.CUSTOMER, None, [], "vi"),
+    ("john.carter@example.com", "John Carter", Role.CUSTOMER, None, [], "en"),
+    ("emily.nguyen@example.com", "Emily Nguyen", Role.CUSTOMER, None, [], "en"),
+]
+
+
+def seed_demo(now: datetime) -> dict[str, int]:
+    """Create the demo teams and people that do not exist yet; return how many were added."""
+    added = {"teams": 0, "users": 0}
+    teams = {t.name: t for t in db.session.scalars(select(Team))}
+    for name, description in TEAMS.items():
+        if name not in teams:
+            teams[name] = user_service.create_team(None, name=name, description=description,
+                                                   now=now)
+            added["teams"] += 1
+    existing = set(db.session.scalars(select(User.email)))
+    for email, name, role, tier, team_names, locale in PEOPLE:
+        if email in existing:
+            continue
+        changes = user_service.UserChanges(email=email, name=name, role=role, tier=tier,
+                                           locale=locale,
+                                           team_ids=[teams[t].id for t in team_names])
+        user_service.create_user(None, changes, password=DEMO_PASSWORD, now=now)
+        added["users"] += 1
+    return added

@@ -1,0 +1,96 @@
+"""The route × role policy table, and the hook that enforces it on every request.
+
+Every endpoint must be listed: an endpoint missing here is refused (403) and fails
+tests/web/test_access_matrix.py. Views carry no access decorators; this table is the one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+ANONYMOUS = "anonymous"
+CUSTOMER, AGENT, SUPERVISOR, ADMIN = "customer", "agent", "supervisor", "admin"
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    roles: frozenset[str]
+    guests_only: bool = False  # signed-in people are sent home (sign-in, registration pages)
+    min_tier: int | None = None  # agents below this tier are refused; other staff pass
+
+    def allows(self, role: str, tier: int | None = None) -> bool:
+        if role not in self.roles:
+            return False
+        return not (role == AGENT and self.min_tier and (tier or 0) < self.min_tier)
+
+
+EVERYONE = frozenset({ANONYMOUS, CUSTOMER, AGENT, SUPERVISOR, ADMIN})
+PUBLIC = Policy("public", EVERYONE)
+GUESTS = Policy("guests", EVERYONE, guests_only=True)
+SIGNED_IN = Policy("signed_in", frozenset({CUSTOMER, AGENT, SUPERVISOR, ADMIN}))
+STAFF = Policy("staff", frozenset({AGENT, SUPERVISOR, ADMIN}))
+SUPERVISORS = Policy("supervisors", frozenset({SUPERVISOR, ADMIN}))
+ADMINS = Policy("admins", frozenset({ADMIN}))
+
+ACCESS: dict[str, Policy] = {
+    "static": PUBLIC,
+    # public
+    "public.home": PUBLIC,
+    "public.set_language": PUBLIC,
+    # auth and account
+    "auth.register": GUESTS,
+    "auth.login": GUESTS,
+    "auth.logout": SIGNED_IN,
+    "auth.forgot_password": GUESTS,
+    "auth.reset_password": PUBLIC,
+    "auth.change_password": SIGNED_IN,
+    "auth.profile": SIGNED_IN,
+    # administration
+    "admin.index": SUPERVISORS,
+    "admin.users": ADMINS,
+    "admin.new_user": ADMINS,
+    "admin.edit_user": ADMINS,
+    "admin.deactivate_user": ADMINS,
+    "admin.activate_user": ADMINS,
+    "admin.teams": SUPERVISORS,
+    "admin.new_team": SUPERVISORS,
+    "admin.edit_team": SUPERVISORS,
+    "admin.deactivate_team": SUPERVISORS,
+    "admin.activate_team": SUPERVISORS,
+}
+
+
+def current_role() -> tuple[str, int | None]:
+    if not current_user.is_authenticated:
+        return ANONYMOUS, None
+    return current_user.role, current_user.tier
+
+
+def may_visit(endpoint: str) -> bool:
+    """For templates: show a link only to people the policy lets through."""
+    policy = ACCESS.get(endpoint)
+    return policy is not None and policy.allows(*current_role())
+
+
+def enforce_access():
+    """before_request: apply the table to the matched endpoint (deny when it is not listed)."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched; the 404/405 handler answers
+        return None
+    policy = ACCESS.get(endpoint)
+    if policy is None:
+        abort(403)
+    role, tier = current_role()
+    if policy.guests_only and role != ANONYMOUS:
+        return redirect(url_for("public.home"))
+    if policy.allows(role, tier):
+        return None
+    if role == ANONYMOUS:
+        return login_manager.unauthorized()
+    abort(403)

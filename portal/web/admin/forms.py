@@ -1,0 +1,56 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.domain.accounts import PASSWORD_MAX_LENGTH, Role
+from portal.web.i18n import LANGUAGE_NAMES
+
+ROLE_LABELS = {
+    Role.CUSTOMER.value: _l("Customer"),
+    Role.AGENT.value: _l("Agent"),
+    Role.SUPERVISOR.value: _l("Supervisor"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _tier(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(_l("Enter an e-mail address.")),
+        Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
+        Length(max=254)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    tier = SelectField(_l("Tier (agents only)"), coerce=_tier, validate_choice=True, choices=[
+        (None, _l("None")), (1, _l("Tier 1 — front line")), (2, _l("Tier 2 — specialist")),
+        (3, _l("Tier 3 — escalation manager"))])
+    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    team_ids = CheckboxListField(_l("Teams"), coerce=int, validate_choice=False)
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Initial password"), validators=[
+        InputRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX_LENGTH)])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=80)])
+    email = EmailField(_l("Team e-mail address"), validators=[
+        Optional(), Email(check_deliverability=False), Length(max=254)])
+    description = TextAreaField(_l("What this team handles"), validators=[Length(max=2000)])
+    member_ids = CheckboxListField(_l("Members"), coerce=int, validate_choice=False)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: its only job is to carry the CSRF token of a one-button action."""

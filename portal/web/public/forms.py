@@ -1,0 +1,10 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+from wtforms.validators import InputRequired
+
+from portal.web.i18n import LANGUAGE_NAMES
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(choices=list(LANGUAGE_NAMES.items()), validators=[InputRequired()])
+    next = HiddenField()
