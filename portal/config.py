@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigurationError(RuntimeError):
-    """A deployment is missing, or has a wrong, setting. The message says which and how to fix it."""
+    """A setting is missing or wrong. The message says which and how to fix it."""
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def reset_expiry(now: datetime, minutes: int) -> datetime:
     return now + timedelta(minutes=minutes)
 
 
-def can_deactivate(actor_id: int, target_id: int, *, target_is_last_active_admin: bool) -> str | None:
+def can_deactivate(actor_id: int, target_id: int, *,
+                   target_is_last_active_admin: bool) -> str | None:
     """An admin may not lock themselves or the last active admin out."""
     if actor_id == target_id:
         return "cannot_deactivate_self"

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 

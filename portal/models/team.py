@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.user import User

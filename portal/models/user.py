@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.database import UTCDateTime, utcnow
 from portal.domain.accounts import Role
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.team import Team

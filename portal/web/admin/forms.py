@@ -1,11 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.accounts import PASSWORD_MAX_LENGTH, Role
+from portal.web.choices import choices
 from portal.web.i18n import LANGUAGE_NAMES
 
 ROLE_LABELS = {
@@ -31,11 +38,11 @@ class UserForm(FlaskForm):
         DataRequired(_l("Enter an e-mail address.")),
         Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
         Length(max=254)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
-    tier = SelectField(_l("Tier (agents only)"), coerce=_tier, validate_choice=True, choices=[
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()))
+    tier = SelectField(_l("Tier (agents only)"), coerce=_tier, choices=choices([
         (None, _l("None")), (1, _l("Tier 1 — front line")), (2, _l("Tier 2 — specialist")),
-        (3, _l("Tier 3 — escalation manager"))])
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+        (3, _l("Tier 3 — escalation manager"))]))
+    locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
     team_ids = CheckboxListField(_l("Teams"), coerce=int, validate_choice=False)
 
 

@@ -6,6 +6,7 @@ from portal.domain.accounts import Role
 from portal.domain.errors import DomainError, NotFound
 from portal.services import users as user_service
 from portal.web.admin.forms import ROLE_LABELS, ConfirmForm, NewUserForm, TeamForm, UserForm
+from portal.web.choices import choices
 from portal.web.helpers import form_status, utc_now
 from portal.web.messages import attach_error, error_message
 
@@ -26,7 +27,7 @@ def _changes(form: UserForm) -> user_service.UserChanges:
 
 
 def _team_choices(form: UserForm) -> None:
-    form.team_ids.choices = [(t.id, t.name) for t in user_service.list_teams()]
+    form.team_ids.choices = choices((t.id, t.name) for t in user_service.list_teams())
 
 
 @bp.get("/")
@@ -113,8 +114,8 @@ def teams():
 
 
 def _member_choices(form: TeamForm) -> None:
-    form.member_ids.choices = [(u.id, f"{u.name} ({u.email})")
-                               for u in user_service.staff_users()]
+    form.member_ids.choices = choices((u.id, f"{u.name} ({u.email})")
+                                      for u in user_service.staff_users())
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])

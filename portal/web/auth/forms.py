@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from portal.domain.accounts import PASSWORD_MAX_LENGTH
+from portal.web.choices import choices
 from portal.web.i18n import LANGUAGE_NAMES
 
 EMAIL_VALIDATORS = [
@@ -58,4 +59,4 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=NAME_VALIDATORS)
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))

@@ -1,5 +1,13 @@
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -7,8 +15,14 @@ from flask_login import current_user, login_user, logout_user
 from portal.domain.errors import DomainError
 from portal.extensions import limiter
 from portal.services import auth
-from portal.web.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                                   RegisterForm, ResetPasswordForm)
+from portal.web.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from portal.web.helpers import client_ip, external_url, form_status, user_agent, utc_now
 from portal.web.messages import attach_error
 from portal.web.security import is_safe_redirect

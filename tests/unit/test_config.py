@@ -1,0 +1,63 @@
+"""Settings from the environment: safe defaults, and production refuses to guess."""
+
+import stat
+
+import pytest
+
+from portal.config import ConfigurationError, load_config
+
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+    "PORTAL_BASE_URL": "https://help.example.com/",
+    "MAIL_SERVER": "smtp.example.com",
+    "MAIL_DEFAULT_SENDER": "Help <help@example.com>",
+    "SECRET_KEY": "s" * 40,
+}
+
+
+def test_development_defaults_are_embedded(tmp_path):
+    config = load_config({"PORTAL_ENV": "development"}, tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.db'}"
+    assert config["SEARCH_INDEX_DIR"] == str(tmp_path / "search-index")
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["PORTAL_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+    assert config["MAIL_BACKEND"] == "console"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_secret_key_is_generated_once_with_owner_only_permissions(tmp_path):
+    first = load_config({"PORTAL_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    second = load_config({"PORTAL_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 48
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_production_with_every_setting_starts_with_secure_cookies(tmp_path):
+    config = load_config(PRODUCTION, tmp_path)
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["MAIL_BACKEND"] == "smtp"
+    assert config["PORTAL_BASE_URL"] == "https://help.example.com"
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "PORTAL_BASE_URL", "MAIL_SERVER",
+                                     "MAIL_DEFAULT_SENDER"])
+def test_production_refuses_to_start_without_a_required_setting(tmp_path, missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigurationError, match=missing):
+        load_config(env, tmp_path)
+
+
+def test_production_refuses_a_short_secret_key(tmp_path):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        load_config({**PRODUCTION, "SECRET_KEY": "short"}, tmp_path)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("PORTAL_ENV", "staging"), ("PORTAL_TIMEZONE", "Mars/Olympus"), ("MAIL_PORT", "abc"),
+    ("PORTAL_DEFAULT_LOCALE", "fr"),
+])
+def test_wrong_values_are_explained(tmp_path, name, value):
+    with pytest.raises(ConfigurationError, match=name):
+        load_config({"PORTAL_ENV": "development", name: value}, tmp_path)

@@ -1,0 +1,106 @@
+"""Every endpoint × every role gets the answer the access-policy table promises.
+
+A route added without an entry in portal/web/access.py fails `test_every_endpoint_has_a_policy`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from portal.web.access import ACCESS, AGENT, ANONYMOUS
+from tests.helpers import csrf_token, sign_in
+
+ROLES = {  # name in the test id -> (role, tier)
+    "anonymous": (ANONYMOUS, None),
+    "customer": ("customer", None),
+    "agent-tier1": (AGENT, 1),
+    "agent-tier2": (AGENT, 2),
+    "supervisor": ("supervisor", None),
+    "admin": ("admin", None),
+}
+
+
+def _endpoints():
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "PORTAL_ENV": "development",
+                      "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted((rule.endpoint, sorted(rule.methods - {"HEAD", "OPTIONS"}))
+                  for rule in app.url_map.iter_rules())
+
+
+ENDPOINTS = _endpoints()
+
+
+def test_every_endpoint_has_a_policy():
+    missing = [endpoint for endpoint, _ in ENDPOINTS if endpoint not in ACCESS]
+    assert missing == [], f"add these endpoints to ACCESS in portal/web/access.py: {missing}"
+
+
+def test_the_policy_table_names_no_endpoint_that_does_not_exist():
+    existing = {endpoint for endpoint, _ in ENDPOINTS}
+    assert sorted(set(ACCESS) - existing) == []
+
+
+@pytest.fixture
+def world(app, make_user, now):
+    """Objects that URLs point at, and a valid reset token."""
+    from portal.services.auth import request_password_reset
+    from portal.services.users import create_team
+
+    team = create_team(None, name="Billing", now=now)
+    target = make_user("customer", email="target@example.com")
+    tokens = []
+    with app.test_request_context():
+        request_password_reset(target.email, now=now, lifetime_minutes=60,
+                               link_for=lambda token: tokens.append(token) or token)
+    return {"user_id": target.id, "team_id": team.id, "token": tokens[0],
+            "filename": "css/portal.css"}
+
+
+def _url(app, endpoint: str, world: dict) -> str:
+    rule = next(app.url_map.iter_rules(endpoint))
+    with app.test_request_context():
+        return url_for(endpoint, **{arg: world[arg] for arg in rule.arguments})
+
+
+def _client_as(app, make_user, role_name: str):
+    role, tier = ROLES[role_name]
+    client = app.test_client()
+    if role != ANONYMOUS:
+        user = make_user(role, tier=tier)
+        assert sign_in(client, user.email).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("role_name", ROLES)
+@pytest.mark.parametrize(("endpoint", "methods"), ENDPOINTS, ids=[e for e, _ in ENDPOINTS])
+def test_answer_matches_policy(app, make_user, world, endpoint, methods, role_name):
+    policy = ACCESS[endpoint]
+    role, tier = ROLES[role_name]
+    client = _client_as(app, make_user, role_name)
+    url = _url(app, endpoint, world)
+    if "GET" in methods:
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": csrf_token(client)})
+    location = response.headers.get("Location", "")
+
+    if policy.guests_only and role != ANONYMOUS:
+        assert response.status_code == 302 and location == "/", "signed-in people go home"
+    elif policy.allows(role, tier):
+        if "GET" in methods:
+            assert response.status_code in (200, 302), response.status_code
+            assert "/login" not in location
+        else:
+            assert response.status_code not in (401, 403) and "/login" not in location
+    elif role == ANONYMOUS:
+        assert response.status_code == 302 and location.startswith("/login?next=")
+    else:
+        assert response.status_code == 403
+
+
+def test_routes_use_only_get_and_post():
+    """Forms post; nothing changes state through GET (each POST view is tested on its own)."""
+    assert [e for e, methods in ENDPOINTS if not set(methods) <= {"GET", "POST"}] == []
