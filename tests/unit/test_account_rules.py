@@ -4,8 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.domain.accounts import (Role, can_deactivate, normalize_email, password_problems,
-                                    reset_token_usable, tier_problem)
+from portal.domain.accounts import (
+    Role,
+    can_deactivate,
+    normalize_email,
+    password_problems,
+    reset_token_usable,
+    tier_problem,
+)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
