@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -35,7 +36,7 @@ def render_error(code: int):
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
+    if isinstance(error, CSRFError):
         return render_template(
             "errors/error.html", code=400, title=_l("This form has expired"),
             message=_l("For your safety the form could not be accepted. Go back, reload the "

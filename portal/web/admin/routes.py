@@ -45,7 +45,7 @@ def users():
     page = request.args.get("page", 1, type=int) or 1
     pagination = user_service.list_users(search=search, role=role, page=max(page, 1))
     return render_template("admin/users.html", pagination=pagination, search=search, role=role,
-                           role_labels=ROLE_LABELS, confirm=ConfirmForm())
+                           role_labels=ROLE_LABELS)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -79,8 +79,7 @@ def edit_user(user_id: int):
         else:
             flash(_("Changes to %(name)s have been saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user,
-                           confirm=ConfirmForm()), form_status(form)
+    return render_template("admin/user_form.html", form=form, user=user), form_status(form)
 
 
 def _set_user_active(user_id: int, active: bool):
@@ -154,8 +153,7 @@ def edit_team(team_id: int):
         else:
             flash(_("Team %(name)s has been saved.", name=team.name), "success")
             return redirect(url_for("admin.teams"))
-    return render_template("admin/team_form.html", form=form, team=team,
-                           confirm=ConfirmForm()), form_status(form)
+    return render_template("admin/team_form.html", form=form, team=team), form_status(form)
 
 
 def _set_team_active(team_id: int, active: bool):
