@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 
 # Compile the .po catalogues into the .mo files Flask-Babel reads (not kept in git).
 translations: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d portal/translations 2>&1 | sed 's/^/  /'
+	@$(BIN)/pybabel compile --statistics -d portal/translations
 
 run: translations
-	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask db upgrade
-	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal seed-demo
+	@PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask db upgrade
+	@PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal seed-demo
 	@echo
 	@echo "  Portal is at http://127.0.0.1:5000"
 	@echo "  Demo sign-ins (password: demo-password):"
@@ -28,7 +28,7 @@ run: translations
 	@echo "    ha.pham@example.com, john.carter@example.com (customers)"
 	@echo "  E-mails are printed here (MAIL_BACKEND=console); the worker sends them."
 	@echo
-	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal worker & \
+	@PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask portal worker & \
 	  WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
