@@ -7,6 +7,7 @@ from flask_babel import format_datetime, get_locale
 
 from portal.web.access import may_visit
 from portal.web.i18n import LANGUAGE_NAMES
+from portal.web.labels import ROLE_LABELS
 
 
 def has_page(endpoint: str) -> bool:
@@ -23,5 +24,6 @@ def register_filters(app: Flask) -> None:
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }
 
+    app.add_template_filter(lambda role: ROLE_LABELS.get(role, role), "role_label")
     app.add_template_filter(lambda value, fmt="medium": format_datetime(value, fmt) if value
                             else "", "datetime")

@@ -11,16 +11,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.domain.accounts import PASSWORD_MAX_LENGTH, Role
+from portal.domain.accounts import PASSWORD_MAX_LENGTH
 from portal.web.choices import choices
 from portal.web.i18n import LANGUAGE_NAMES
-
-ROLE_LABELS = {
-    Role.CUSTOMER.value: _l("Customer"),
-    Role.AGENT.value: _l("Agent"),
-    Role.SUPERVISOR.value: _l("Supervisor"),
-    Role.ADMIN.value: _l("Administrator"),
-}
+from portal.web.labels import ROLE_LABELS
 
 
 class CheckboxListField(SelectMultipleField):

@@ -5,9 +5,10 @@ from flask_login import current_user
 from portal.domain.accounts import Role
 from portal.domain.errors import DomainError, NotFound
 from portal.services import users as user_service
-from portal.web.admin.forms import ROLE_LABELS, ConfirmForm, NewUserForm, TeamForm, UserForm
+from portal.web.admin.forms import ConfirmForm, NewUserForm, TeamForm, UserForm
 from portal.web.choices import choices
 from portal.web.helpers import form_status, utc_now
+from portal.web.labels import ROLE_LABELS
 from portal.web.messages import attach_error, error_message
 
 bp = Blueprint("admin", __name__)
