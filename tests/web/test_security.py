@@ -156,3 +156,10 @@ def test_reset_page_does_not_leak_the_token_through_the_referrer(client):
 
 def test_sign_in_page_needs_no_cookie_to_render(client):
     assert sign_in(client, "nobody@example.com").status_code == 422
+
+
+def test_form_fields_carry_no_empty_aria_or_autocomplete_values(client):
+    """WTForms writes None as the text "None"; screen readers then get nonsense."""
+    for path in ("/login", "/register", "/password/forgot"):
+        page = client.get(path).get_data(as_text=True)
+        assert '="None"' not in page, path
