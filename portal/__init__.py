@@ -71,7 +71,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (registers the tables on the metadata)
-    from portal.extensions import babel, db, limiter, login_manager, migrate, passwords
+    from portal.extensions import babel, db, limiter, login_manager, migrate, passwords, search
     from portal.web.i18n import select_locale, select_timezone
 
     if not event.contains(Engine, "connect", _configure_sqlite):
@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     passwords.init_app(app)
+    search.init_app(app)
     register_login(app, login_manager)
 
 

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from portal.database import Base
 from portal.passwords import PasswordHashing
+from portal.search.extension import SearchExtension
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
@@ -18,3 +19,4 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 passwords = PasswordHashing()
+search = SearchExtension()

@@ -1,14 +1,22 @@
 """Tables. Importing this package registers every model on the metadata."""
 
 from portal.models.audit import AuditEvent
+from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleRevision
 from portal.models.outbox import OutboxMessage
+from portal.models.search import PendingIndexChange, SearchLog
 from portal.models.team import Team, team_members
 from portal.models.user import PasswordResetToken, User, UserSession
 
 __all__ = [
+    "Article",
+    "ArticleCategory",
+    "ArticleFeedback",
+    "ArticleRevision",
     "AuditEvent",
     "OutboxMessage",
     "PasswordResetToken",
+    "PendingIndexChange",
+    "SearchLog",
     "Team",
     "User",
     "UserSession",

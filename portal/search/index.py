@@ -1,0 +1,200 @@
+"""The index on disk: reused searchers, serialised writers, atomic rebuilds.
+
+Layout: ROOT/CURRENT names the live generation folder (ROOT/gen-…). A rebuild writes a new
+generation beside it and swaps CURRENT with an atomic rename, so searches keep answering from
+the old one until the new one is complete. Each thread keeps one searcher and reopens it only
+when the index changed (opening one costs ~80 ms at 50k documents).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from portal.search.schema import SearchDocument, build_schema
+
+log = logging.getLogger(__name__)
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing or unreadable; rebuild it from the database."""
+
+
+class SearchIndex:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    # --- generations --------------------------------------------------------------------
+
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_generation(self) -> Path | None:
+        try:
+            name = self._pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return self.root / name if name else None
+
+    def _open(self) -> whoosh_index.Index:
+        generation = self.current_generation()
+        if generation is None or not generation.is_dir():
+            raise IndexUnavailable(f"no search index at {self.root}")
+        try:
+            return whoosh_index.open_dir(generation)
+        except Exception as exc:  # whoosh raises many kinds on damaged files
+            raise IndexUnavailable(f"search index at {generation} is unreadable: {exc}") from exc
+
+    def exists(self) -> bool:
+        try:
+            self._open().close()
+        except IndexUnavailable:
+            return False
+        return True
+
+    # --- reading ------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, refreshed if the index or its generation changed."""
+        local = self._local
+        generation = self.current_generation()
+        searcher = getattr(local, "searcher", None)
+        if searcher is not None and getattr(local, "generation", None) == generation:
+            try:
+                if searcher.up_to_date():
+                    return searcher
+            except Exception:  # files of a swapped-out generation may be gone
+                log.info("search index changed under the searcher; reopening")
+        # Not searcher.refresh(): it reuses segment readers with their old deletion sets, so a
+        # deleted (archived, made internal…) document would stay findable.
+        self.forget_searcher()
+        try:
+            local.searcher = self._open().searcher()
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"search index unreadable: {exc}") from exc
+        local.generation = generation
+        return local.searcher
+
+    def forget_searcher(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if searcher is not None:
+            try:
+                searcher.close()
+            except Exception:  # closing a broken searcher must not hide the real problem
+                log.debug("closing an old searcher failed", exc_info=True)
+
+    # --- writing ------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, *, timeout: float) -> Iterable[IndexWriter]:
+        """One writer at a time: a lock in this process, Whoosh's file lock across processes.
+
+        Waits up to `timeout` seconds for another writer, then raises whoosh's LockError.
+        """
+        if not self._write_lock.acquire(timeout=timeout):
+            from whoosh.index import LockError
+            raise LockError("another thread is writing the search index")
+        try:
+            writer = self._open().writer(timeout=timeout, delay=0.05)
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            else:
+                writer.commit()
+        finally:
+            self._write_lock.release()
+
+    def apply(self, upserts: Iterable[SearchDocument], deletions: Iterable[str], *,
+              timeout: float) -> None:
+        with self.writer(timeout=timeout) as writer:
+            for key in deletions:
+                writer.delete_by_term("key", key)
+            for document in upserts:
+                writer.update_document(**document.fields())
+
+    def rebuild(self, documents: Callable[[], Iterable[SearchDocument]], *,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Build a fresh generation from `documents()` and swap it in atomically.
+
+        Writers to the old generation are held off meanwhile (in this process by the lock, in
+        others by the old index's file lock); what they could not write stays in the database's
+        pending queue and is applied to the new generation afterwards.
+        """
+        with self._write_lock, self._old_generation_locked():
+            return self._build_and_swap(documents(), progress)
+
+    @contextmanager
+    def _old_generation_locked(self):
+        try:
+            old = self._open()
+        except IndexUnavailable:
+            yield
+            return
+        lock = old.storage.lock(f"{old.indexname}_WRITELOCK")
+        deadline = time.monotonic() + 120
+        while not lock.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise TimeoutError("another process kept the search index locked for 2 minutes")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+            old.close()
+
+    def _build_and_swap(self, documents: Iterable[SearchDocument],
+                        progress: Callable[[int], None] | None) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = self.root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        generation.mkdir()
+        count = 0
+        try:
+            ix = whoosh_index.create_in(generation, build_schema())
+            writer = ix.writer(limitmb=128)
+            for document in documents:
+                writer.add_document(**document.fields())
+                count += 1
+                if progress:
+                    progress(count)
+            writer.commit()
+            ix.close()
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        temporary = self.root / f"CURRENT.{secrets.token_hex(4)}"
+        temporary.write_text(generation.name)
+        os.replace(temporary, self._pointer)
+        self._remove_old_generations(keep=generation)
+        log.info("search index rebuilt: %s documents in %s", count, generation.name)
+        return count
+
+    def _remove_old_generations(self, keep: Path) -> None:
+        for path in self.root.glob("gen-*"):
+            if path != keep and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+    def document_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def has_key(self, key: str) -> bool:
+        return bool(self.searcher().search(Term("key", key), limit=1))

@@ -1,0 +1,271 @@
+"""Knowledge-base use cases: write, publish and retire articles; read them; vote on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.domain import kb as rules
+from portal.domain.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.markdown import render_markdown
+from portal.models import Article, ArticleCategory, ArticleFeedback, ArticleRevision, User
+from portal.services import audit
+from portal.services.search import ARTICLE, apply_pending, queue_reindex
+
+
+@dataclass
+class ArticleDraft:
+    """What an editor submits (or an import row carries)."""
+
+    title: str
+    body_md: str
+    summary: str = ""
+    slug: str = ""
+    category_id: int | None = None
+    tags: list[str] = field(default_factory=list)
+    visibility: str = rules.Visibility.PUBLIC
+    language: str = "en"
+
+
+# --- categories -----------------------------------------------------------------------------
+
+def categories() -> list[ArticleCategory]:
+    return list(db.session.scalars(select(ArticleCategory).order_by(ArticleCategory.position,
+                                                                     ArticleCategory.name)))
+
+
+def category_by_slug(slug: str) -> ArticleCategory:
+    category = db.session.scalar(select(ArticleCategory).where(ArticleCategory.slug == slug))
+    if category is None:
+        raise NotFound("category")
+    return category
+
+
+def ensure_category(name: str, *, description: str = "", position: int | None = None
+                    ) -> ArticleCategory:
+    """The category with this name, created when missing. The caller commits."""
+    name = " ".join(name.split())[:80]
+    category = db.session.scalar(select(ArticleCategory).where(
+        func.lower(ArticleCategory.name) == name.lower()))
+    if category is None:
+        if position is None:
+            position = (db.session.scalar(select(func.max(ArticleCategory.position))) or 0) + 1
+        category = ArticleCategory(name=name, slug=rules.slugify(name), description=description,
+                                   position=position)
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+def public_counts_by_category() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Article.category_id, func.count()).where(*_readable_by_customers())
+        .group_by(Article.category_id))
+    return {category_id: count for category_id, count in rows if category_id is not None}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _readable_by_customers():
+    return (Article.status == rules.Status.PUBLISHED, Article.visibility == rules.Visibility.PUBLIC,
+            Article.deleted_at.is_(None))
+
+
+def _readable(is_staff: bool):
+    if is_staff:
+        return (Article.status == rules.Status.PUBLISHED, Article.deleted_at.is_(None))
+    return _readable_by_customers()
+
+
+def readable_article(slug: str, *, is_staff: bool) -> Article:
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None or not rules.can_read(status=article.status,
+                                             visibility=article.visibility,
+                                             deleted=article.deleted_at is not None,
+                                             is_staff=is_staff):
+        raise NotFound("article")
+    return article
+
+
+def popular_articles(*, is_staff: bool, limit: int = 6) -> list[Article]:
+    return list(db.session.scalars(select(Article).where(*_readable(is_staff))
+                                   .order_by(Article.view_count.desc(), Article.id).limit(limit)))
+
+
+def recent_articles(*, is_staff: bool, limit: int = 6) -> list[Article]:
+    return list(db.session.scalars(select(Article).where(*_readable(is_staff))
+                                   .order_by(Article.updated_at.desc(), Article.id).limit(limit)))
+
+
+def category_articles(category: ArticleCategory, *, is_staff: bool) -> list[Article]:
+    return list(db.session.scalars(select(Article).where(
+        Article.category_id == category.id, *_readable(is_staff)).order_by(Article.title)))
+
+
+def related_articles(article: Article, *, is_staff: bool, limit: int = 4) -> list[Article]:
+    """Same category first, most viewed first."""
+    if article.category_id is None:
+        return []
+    return list(db.session.scalars(select(Article).where(
+        Article.category_id == article.category_id, Article.id != article.id,
+        *_readable(is_staff)).order_by(Article.view_count.desc(), Article.id).limit(limit)))
+
+
+def record_view(article: Article) -> None:
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(view_count=Article.view_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def vote(article: Article, *, voter_key: str, user: User | None, helpful: bool, comment: str,
+         now: datetime) -> None:
+    """One vote per voter; voting again changes the earlier vote."""
+    existing = db.session.scalar(select(ArticleFeedback).where(
+        ArticleFeedback.article_id == article.id, ArticleFeedback.voter_key == voter_key))
+    if existing is None:
+        db.session.add(ArticleFeedback(article_id=article.id, voter_key=voter_key,
+                                       user_id=user.id if user else None, helpful=helpful,
+                                       comment=comment.strip()[:2000], created_at=now))
+    else:
+        existing.helpful, existing.created_at = helpful, now
+        if comment.strip():
+            existing.comment = comment.strip()[:2000]
+    db.session.flush()
+    yes, no = db.session.execute(select(
+        func.count().filter(ArticleFeedback.helpful.is_(True)),
+        func.count().filter(ArticleFeedback.helpful.is_(False)),
+    ).where(ArticleFeedback.article_id == article.id)).one()
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(helpful_yes=yes, helpful_no=no)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+# --- editing --------------------------------------------------------------------------------
+
+def editor_articles(*, status: str = "", include_deleted: bool = False) -> list[Article]:
+    query = select(Article).order_by(Article.updated_at.desc(), Article.id.desc())
+    if status:
+        query = query.where(Article.status == status)
+    if not include_deleted:
+        query = query.where(Article.deleted_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def get_article(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        raise NotFound("article")
+    return article
+
+
+def _unique_slug(wanted: str, *, article_id: int | None) -> str:
+    base = rules.slugify(wanted)
+    slug, n = base, 1
+    while db.session.scalar(select(Article.id).where(
+            Article.slug == slug, Article.id != (article_id or 0))) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check(draft: ArticleDraft) -> None:
+    if draft.visibility not in set(rules.Visibility):
+        raise DomainError("visibility_unknown", field="visibility")
+    if draft.slug and not rules.SLUG_PATTERN.match(draft.slug):
+        raise DomainError("slug_invalid", field="slug")
+
+
+def _apply(article: Article, draft: ArticleDraft, now: datetime) -> None:
+    article.title = " ".join(draft.title.split())[:200]
+    article.summary = " ".join(draft.summary.split())[:300]
+    article.body_md = draft.body_md
+    article.body_html = render_markdown(draft.body_md)
+    article.category_id = draft.category_id
+    article.tags = rules.normalize_tags(draft.tags)
+    article.visibility = draft.visibility
+    article.language = draft.language
+    article.updated_at = now
+
+
+def _revise(article: Article, editor: User | None, now: datetime, note: str) -> None:
+    db.session.add(ArticleRevision(
+        article_id=article.id, editor_id=editor.id if editor else None,
+        version=article.version_id, title=article.title, summary=article.summary,
+        body_md=article.body_md, status=article.status, visibility=article.visibility,
+        note=note, created_at=now))
+
+
+def _save(article: Article, editor: User | None, now: datetime, note: str) -> None:
+    """Flush (bumping the version), record the revision, queue the index change, commit."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise DomainError("stale_edit") from exc
+    _revise(article, editor, now, note)
+    queue_reindex(ARTICLE, article.id)
+    audit.record(editor.id if editor else None, f"article.{note}", "article", article.id, now)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DomainError("slug_taken", field="slug") from exc
+    apply_pending()
+
+
+def create_article(editor: User | None, draft: ArticleDraft, *, now: datetime,
+                   status: str = rules.Status.DRAFT) -> Article:
+    _check(draft)
+    article = Article(slug=_unique_slug(draft.slug or draft.title, article_id=None),
+                      author_id=editor.id if editor else None, created_at=now, status=status,
+                      published_at=now if status == rules.Status.PUBLISHED else None)
+    _apply(article, draft, now)
+    db.session.add(article)
+    _save(article, editor, now, "created")
+    return article
+
+
+def update_article(editor: User | None, article: Article, draft: ArticleDraft, *,
+                   expected_version: int, now: datetime) -> None:
+    """Save an edit made on `expected_version`; a newer save in between is a conflict."""
+    _check(draft)
+    if article.version_id != expected_version:
+        raise DomainError("stale_edit")
+    if draft.slug and draft.slug != article.slug:
+        article.slug = _unique_slug(draft.slug, article_id=article.id)
+    _apply(article, draft, now)
+    _save(article, editor, now, "edited")
+
+
+def set_status(editor: User | None, article: Article, status: str, *, now: datetime) -> None:
+    if status not in set(rules.Status):
+        raise DomainError("status_unknown")
+    article.status = status
+    article.updated_at = now
+    if status == rules.Status.PUBLISHED and article.published_at is None:
+        article.published_at = now
+    _save(article, editor, now, status)
+
+
+def soft_delete(editor: User | None, article: Article, *, now: datetime) -> None:
+    article.deleted_at = now
+    article.updated_at = now
+    _save(article, editor, now, "deleted")
+
+
+def restore(editor: User | None, article: Article, *, now: datetime) -> None:
+    article.deleted_at = None
+    article.updated_at = now
+    _save(article, editor, now, "restored")
+
+
+def revisions(article: Article) -> list[ArticleRevision]:
+    return list(db.session.scalars(select(ArticleRevision).where(
+        ArticleRevision.article_id == article.id).order_by(ArticleRevision.id.desc())))
