@@ -1,9 +1,13 @@
-"""`flask portal …` commands: demo data, accounts, the outbox, the worker."""
+"""`flask portal …` commands (demo data, accounts, the outbox, the worker), `flask kb …`
+(knowledge-base import and export) and `flask search …` (the search index)."""
 
 from __future__ import annotations
 
 import signal
+import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -16,6 +20,8 @@ from portal.extensions import db
 from portal.models import Team
 
 portal_cli = AppGroup("portal", help="Portal administration and background work.")
+kb_cli = AppGroup("kb", help="Knowledge base: import and export articles.")
+search_cli = AppGroup("search", help="The search index.")
 
 
 def _now() -> datetime:
@@ -28,7 +34,8 @@ def seed_demo_command() -> None:
     from portal.services.demo import DEMO_PASSWORD, seed_demo
 
     added = seed_demo(_now())
-    click.echo(f"Demo data: {added['teams']} teams and {added['users']} people added "
+    click.echo(f"Demo data: {added['teams']} teams, {added['users']} people and "
+               f"{added['articles']} help articles added "
                f"(password for every demo account: {DEMO_PASSWORD}).")
 
 
@@ -85,3 +92,75 @@ def worker_command() -> None:
     click.echo("Worker running; SIGTERM or Ctrl-C stops it.")
     worker.run_forever()
     click.echo("Worker stopped.")
+
+
+# --- flask kb … -------------------------------------------------------------------------------
+
+@kb_cli.command("import")
+@click.argument("path", type=click.Path(path_type=str))
+def kb_import_command(path: str) -> None:
+    """Create or update articles from a .jsonl or .csv file or a folder of .md files.
+
+    Rows are matched to existing articles by slug. Bad rows are listed and skipped; the exit
+    code is 1 only when the file cannot be read at all.
+    """
+    from portal.services.kb_io import ImportFileError, import_articles
+
+    with ExitStack() as stack:
+        bar, shown = None, 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar, shown
+            if bar is None:  # the length is known once the file is read
+                bar = stack.enter_context(click.progressbar(length=total,
+                                                            label="Importing articles"))
+            bar.update(done - shown)
+            shown = done
+
+        try:
+            report = import_articles(path, now=_now(), progress=progress)
+        except ImportFileError as error:
+            raise click.ClickException(str(error)) from error
+    unchanged = f", {report.unchanged} unchanged" if report.unchanged else ""
+    ending = ":" if report.rejected else "."
+    click.echo(f"Imported {report.imported} articles ({report.created} created, "
+               f"{report.updated} updated{unchanged}); {len(report.rejected)} rejected{ending}")
+    for rejected in report.rejected:
+        click.echo(f"  {rejected.label}: {rejected.reason}")
+    if report.still_queued:
+        click.echo(f"The search index was busy: {report.still_queued} changes stay queued and "
+                   f"the worker applies them.")
+
+
+@kb_cli.command("export")
+@click.argument("path", type=click.Path(path_type=str))
+def kb_export_command(path: str) -> None:
+    """Write every article that is not deleted to PATH: .jsonl, .csv, otherwise a folder of .md."""
+    from portal.services.kb_io import export_articles, export_format
+
+    try:
+        count = export_articles(path)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from error
+    where = "as Markdown files into" if export_format(Path(path)) == "markdown" else "to"
+    click.echo(f"Exported {count} articles {where} {path}.")
+
+
+# --- flask search … ---------------------------------------------------------------------------
+
+@search_cli.command("reindex")
+def search_reindex_command() -> None:
+    """Rebuild the search index from the database into a new folder and swap it in atomically."""
+    from portal.services import search
+
+    started = time.monotonic()
+    with click.progressbar(length=search.searchable_count(), label="Indexing articles") as bar:
+        shown = 0
+
+        def progress(count: int) -> None:
+            nonlocal shown
+            bar.update(count - shown)
+            shown = count
+
+        count = search.rebuild(progress=progress)
+    click.echo(f"Search index rebuilt: {count} articles in {time.monotonic() - started:.1f} s.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,8 +12,12 @@ from portal.domain.accounts import Role
 from portal.extensions import db
 from portal.models import Team, User
 from portal.services import users as user_service
+from portal.services.kb_io import import_articles
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"
+DEMO_ARTICLES = Path(__file__).resolve().parent.parent / "demo_data" / "articles.jsonl"
 
 TEAMS = {
     "Billing": "Fees, invoices, refunds and account balances.",
@@ -37,8 +43,9 @@ PEOPLE = [
 
 
 def seed_demo(now: datetime) -> dict[str, int]:
-    """Create the demo teams and people that do not exist yet; return how many were added."""
-    added = {"teams": 0, "users": 0}
+    """Create the demo teams, people and help articles that do not exist yet; return how many
+    of each were added. Existing articles (matched by slug) are left as they are."""
+    added = {"teams": 0, "users": 0, "articles": 0}
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     for name, description in TEAMS.items():
         if name not in teams:
@@ -54,4 +61,8 @@ def seed_demo(now: datetime) -> dict[str, int]:
                                            team_ids=[teams[t].id for t in team_names])
         user_service.create_user(None, changes, password=DEMO_PASSWORD, now=now)
         added["users"] += 1
+    report = import_articles(DEMO_ARTICLES, now=now, update_existing=False)
+    for rejected in report.rejected:
+        log.warning("demo article %s not loaded: %s", rejected.label, rejected.reason)
+    added["articles"] = report.created
     return added
