@@ -122,10 +122,14 @@ def register_csrf(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
+    from portal.web.editor import bp as editor_bp
+    from portal.web.kb import bp as kb_bp
     from portal.web.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(kb_bp)
+    app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -142,6 +146,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import portal_cli
+    from portal.cli import kb_cli, portal_cli, search_cli
 
     app.cli.add_command(portal_cli)
+    app.cli.add_command(kb_cli)
+    app.cli.add_command(search_cli)

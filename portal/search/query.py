@@ -20,6 +20,9 @@ from whoosh.searching import Searcher
 from portal.search.analysis import folding_analyzer, terms
 
 SEARCH_FIELDS = ("title", "body", "tags")
+# Share of the question's distinct terms the top hit must contain to count as an answer; below
+# it the page says it has no confident answer and offers the complaint form first.
+CONFIDENT_COVERAGE = 0.5
 FILTER_FIELDS = {"title", "body", "tags", "category"}
 MAX_QUERY_CHARS = 300
 
@@ -46,6 +49,7 @@ class SearchResults:
     per_page: int = 10
     facets: list[tuple[str, int]] = field(default_factory=list)  # category slug, count
     did_you_mean: str | None = None
+    confident: bool = False  # the top hit covers enough of the question to call it an answer
 
     @property
     def pages(self) -> int:
@@ -126,7 +130,7 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
         return results
     allowed = visibility_filter(staff=staff)
     everything = searcher.search(query, filter=allowed, groupedby="category",
-                                 limit=results.page * per_page)
+                                 limit=results.page * per_page, terms=True)
     counts = {slug: len(docs) for slug, docs in everything.groups("category").items()}
     if category:
         shown = searcher.search(query, filter=And([allowed, Term("category", category)]),
@@ -134,6 +138,7 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
     else:
         shown = everything
     results.total = len(shown)
+    results.confident = _coverage(everything, words) >= CONFIDENT_COVERAGE
     shown.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
     shown.formatter = _formatter()
     for hit in shown[(results.page - 1) * per_page: results.page * per_page]:
@@ -142,6 +147,16 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
     if results.total == 0 or len(results.hits) < 3:
         results.did_you_mean = did_you_mean(searcher, words, staff=staff)
     return results
+
+
+def _coverage(results, text: str) -> float:
+    """Share of the query's distinct terms that the top hit contains."""
+    wanted = set(terms(text))
+    if not wanted or not results.scored_length():
+        return 0.0
+    found = {value.decode() if isinstance(value, bytes) else value
+             for _field, value in results[0].matched_terms()}
+    return len(wanted & found) / len(wanted)
 
 
 def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:

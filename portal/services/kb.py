@@ -269,3 +269,52 @@ def restore(editor: User | None, article: Article, *, now: datetime) -> None:
 def revisions(article: Article) -> list[ArticleRevision]:
     return list(db.session.scalars(select(ArticleRevision).where(
         ArticleRevision.article_id == article.id).order_by(ArticleRevision.id.desc())))
+
+
+
+# --- bulk writes (imports) ------------------------------------------------------------------
+# Every save above applies the search queue at once (`_save` → `apply_pending()`). A bulk import
+# defers that: inside `deferred_indexing()` the saves still queue their index changes in the
+# database (so nothing is lost), but leave applying them to the caller, who does it once at the
+# end. The flag lives on this session (one per app context), so other requests and threads keep
+# indexing as they save.
+
+_DEFER_INDEXING = "kb_defer_indexing"
+_apply_pending_now = apply_pending
+
+
+def apply_pending(*args, **kwargs) -> int:
+    """search.apply_pending, except while `deferred_indexing()` is active on this session."""
+    if db.session.info.get(_DEFER_INDEXING):
+        return 0
+    return _apply_pending_now(*args, **kwargs)
+
+
+class deferred_indexing:  # noqa: N801 (lower case, like the context managers of contextlib)
+    """`with deferred_indexing(): …` saves leave index changes queued for the caller to apply."""
+
+    def __enter__(self) -> None:
+        self._before = db.session.info.get(_DEFER_INDEXING, False)
+        db.session.info[_DEFER_INDEXING] = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        db.session.info[_DEFER_INDEXING] = self._before
+
+
+# --- help-centre reading (read-only helpers for the kb pages) -------------------------------
+
+def counts_by_category(*, is_staff: bool) -> dict[int, int]:
+    """Readable articles per category id: public ones for customers, internal ones too for staff."""
+    if not is_staff:
+        return public_counts_by_category()
+    rows = db.session.execute(select(Article.category_id, func.count())
+                              .where(*_readable(True)).group_by(Article.category_id))
+    return {category_id: count for category_id, count in rows if category_id is not None}
+
+
+def feedback_of(article: Article, voter_key: str) -> ArticleFeedback | None:
+    """The vote this voter gave the article, if any (so the page can show and change it)."""
+    if not voter_key:
+        return None
+    return db.session.scalar(select(ArticleFeedback).where(
+        ArticleFeedback.article_id == article.id, ArticleFeedback.voter_key == voter_key))

@@ -37,6 +37,8 @@ SIGNED_IN = Policy("signed_in", frozenset({CUSTOMER, AGENT, SUPERVISOR, ADMIN}))
 STAFF = Policy("staff", frozenset({AGENT, SUPERVISOR, ADMIN}))
 SUPERVISORS = Policy("supervisors", frozenset({SUPERVISOR, ADMIN}))
 ADMINS = Policy("admins", frozenset({ADMIN}))
+# Knowledge-base editors: specialists (tier 2+) who turn solved cases into articles, and leads.
+EDITORS = Policy("editors", STAFF.roles, min_tier=2)
 
 ACCESS: dict[str, Policy] = {
     "static": PUBLIC,
@@ -51,6 +53,24 @@ ACCESS: dict[str, Policy] = {
     "auth.reset_password": PUBLIC,
     "auth.change_password": SIGNED_IN,
     "auth.profile": SIGNED_IN,
+    # help centre and search (what each role sees inside is decided by the services)
+    "kb.index": PUBLIC,
+    "kb.category": PUBLIC,
+    "kb.article": PUBLIC,
+    "kb.feedback": PUBLIC,
+    "kb.search": PUBLIC,
+    "kb.api_search": PUBLIC,
+    "kb.suggest": PUBLIC,
+    # knowledge-base editing
+    "editor.articles": EDITORS,
+    "editor.new_article": EDITORS,
+    "editor.edit_article": EDITORS,
+    "editor.preview": EDITORS,
+    "editor.set_status": EDITORS,
+    "editor.delete_article": EDITORS,
+    "editor.restore_article": EDITORS,
+    "editor.revisions": EDITORS,
+    "editor.search_report": EDITORS,
     # administration
     "admin.index": SUPERVISORS,
     "admin.users": ADMINS,

@@ -23,6 +23,14 @@ ERROR_MESSAGES = {
     "last_admin": _l("This is the last active administrator; make someone else an "
                      "administrator first."),
     "cannot_deactivate_self": _l("You cannot deactivate your own account."),
+    "stale_edit": _l("Someone else saved this article after you opened it. Your text is kept "
+                     "below; copy your changes, reload the article and apply them again."),
+    "slug_taken": _l("Another article already uses this address. Choose another one."),
+    "slug_invalid": _l("Use only lower-case letters a–z, digits and single hyphens, like "
+                       "reset-your-password."),
+    "visibility_unknown": _l("Choose who can read the article: public or internal."),
+    "status_unknown": _l("An article can only be a draft, published or archived."),
+    "article_not_found": _l("This article does not exist."),
 }
 
 

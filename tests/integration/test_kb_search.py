@@ -212,3 +212,10 @@ def test_search_log_and_report(app, now):
     report = search_service.search_report(now)
     assert report["top"][0] == ("refund", 2)
     assert report["no_results"] == [("khieu nai", 1)]
+
+
+def test_confident_only_when_the_top_hit_covers_the_question(app, now):
+    publish(now, "Refund timelines", "Refunds reach your card within 5 working days.")
+    assert search_service.search_articles("refund card days", staff=False).confident
+    weak = search_service.search_articles("refund for my broken washing machine", staff=False)
+    assert weak.total == 1 and not weak.confident

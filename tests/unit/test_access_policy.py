@@ -1,6 +1,6 @@
 import pytest
 
-from portal.web.access import ACCESS, ADMINS, PUBLIC, STAFF, SUPERVISORS, Policy
+from portal.web.access import ACCESS, ADMINS, EDITORS, PUBLIC, STAFF, SUPERVISORS, Policy
 from portal.web.security import is_safe_redirect
 
 
@@ -25,6 +25,8 @@ def test_sensitive_pages_keep_their_policies():
             assert policy is ADMINS, endpoint
         elif endpoint.startswith("admin."):
             assert policy is SUPERVISORS, endpoint
+        elif endpoint.startswith("editor."):
+            assert policy is EDITORS and not policy.allows("agent", 1), endpoint
     assert ACCESS["auth.profile"].allows("customer") and not ACCESS["auth.profile"].allows(
         "anonymous")
 

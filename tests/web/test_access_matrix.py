@@ -46,17 +46,23 @@ def test_the_policy_table_names_no_endpoint_that_does_not_exist():
 @pytest.fixture
 def world(app, make_user, now):
     """Objects that URLs point at, and a valid reset token."""
+    from portal.services import kb
     from portal.services.auth import request_password_reset
     from portal.services.users import create_team
 
     team = create_team(None, name="Billing", now=now)
     target = make_user("customer", email="target@example.com")
+    category = kb.ensure_category("Billing & payments")
+    article = kb.create_article(None, kb.ArticleDraft(
+        title="Refund timelines", body_md="Refunds take 5 working days.",
+        category_id=category.id), now=now, status="published")
     tokens = []
     with app.test_request_context():
         request_password_reset(target.email, now=now, lifetime_minutes=60,
                                link_for=lambda token: tokens.append(token) or token)
     return {"user_id": target.id, "team_id": team.id, "token": tokens[0],
-            "filename": "css/portal.css"}
+            "filename": "css/portal.css", "slug": article.slug, "article_id": article.id,
+            "category_slug": category.slug}
 
 
 def _url(app, endpoint: str, world: dict) -> str:

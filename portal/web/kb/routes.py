@@ -1,0 +1,192 @@
+import html
+import re
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+
+from portal.domain.errors import NotFound
+from portal.services import kb
+from portal.services import search as search_service
+from portal.web.helpers import utc_now
+from portal.web.kb.forms import (
+    MAX_SUGGEST_CHARS,
+    FeedbackForm,
+    api_limit,
+    clean_query,
+    plausible_slug,
+    search_args,
+    search_log_id,
+)
+
+bp = Blueprint("kb", __name__)
+
+PER_PAGE = 10
+SUGGESTIONS = 5
+_MARK_TAG = re.compile(r"</?mark\b[^>]*>")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_staff)
+
+
+def _session_id() -> str:
+    """This browser session's random id (made on first use): ties searches to later clicks."""
+    sid = session.get("sid")
+    if not sid:
+        sid = session["sid"] = secrets.token_urlsafe(16)
+    return sid
+
+
+def _voter_key(*, create: bool) -> str:
+    """Who is voting: the account when signed in, else a hash of the session id."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    sid = _session_id() if create else session.get("sid", "")
+    return "session:" + search_service.session_hash(sid) if sid else ""
+
+
+def _readable_article(slug: str, *, staff: bool):
+    if not plausible_slug(slug):
+        abort(404)
+    try:
+        return kb.readable_article(slug, is_staff=staff)
+    except NotFound:
+        abort(404)
+
+
+def _json(payload: dict):
+    """JSON whose <, >, & and ' are written as \\u escapes: the same data, never mark-up."""
+    return current_app.response_class(str(htmlsafe_json_dumps(payload)),
+                                      mimetype="application/json")
+
+
+def _plain_snippet(snippet_html: str) -> str:
+    """Hit.snippet_html is escaped text plus <mark> tags: drop the tags, unescape the text."""
+    return html.unescape(_MARK_TAG.sub("", snippet_html))
+
+
+def _category_names() -> dict[str, str]:
+    return {category.slug: category.name for category in kb.categories()}
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+@bp.get("/help")
+def index():
+    staff = _is_staff()
+    counts = kb.counts_by_category(is_staff=staff)
+    categories = [(category, counts[category.id]) for category in kb.categories()
+                  if counts.get(category.id)]
+    return render_template("kb/index.html", categories=categories,
+                           popular=kb.popular_articles(is_staff=staff),
+                           recent=kb.recent_articles(is_staff=staff))
+
+
+@bp.get("/help/categories/<category_slug>")
+def category(category_slug: str):
+    if not plausible_slug(category_slug):
+        abort(404)
+    try:
+        found = kb.category_by_slug(category_slug)
+    except NotFound:
+        abort(404)
+    return render_template("kb/category.html", category=found,
+                           articles=kb.category_articles(found, is_staff=_is_staff()))
+
+
+@bp.get("/help/articles/<slug>")
+def article(slug: str):
+    staff = _is_staff()
+    found = _readable_article(slug, staff=staff)
+    kb.record_view(found)
+    log_id = search_log_id(request.args.get("from_search"))
+    if log_id is not None:
+        search_service.record_click(log_id, found.slug, session_id=_session_id())
+    return render_template(
+        "kb/article.html", article=found, form=FeedbackForm(),
+        my_vote=kb.feedback_of(found, _voter_key(create=False)),
+        related=kb.related_articles(found, is_staff=staff))
+
+
+@bp.post("/help/articles/<slug>/feedback")
+def feedback(slug: str):
+    found = _readable_article(slug, staff=_is_staff())
+    back = url_for("kb.article", slug=found.slug, _anchor="feedback")
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        errors = [str(error) for errors in form.errors.values() for error in errors]
+        flash(" ".join(errors) or _("Your feedback could not be saved. Please try again."),
+              "error")
+        return redirect(back)
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    kb.vote(found, voter_key=_voter_key(create=True), user=user,
+            helpful=form.helpful.data == "yes", comment=form.comment.data or "", now=utc_now())
+    flash(_("Thank you for your feedback."), "success")
+    return redirect(back)
+
+
+@bp.get("/search")
+def search():
+    args = search_args(request.args)
+    staff = _is_staff()
+    results, log_id = None, None
+    if args.q:
+        results = search_service.search_articles(args.q, staff=staff, category=args.category,
+                                                 page=args.page, per_page=PER_PAGE)
+        if results.total and args.page > results.pages:  # past the end: show the last page
+            results = search_service.search_articles(
+                args.q, staff=staff, category=args.category, page=results.pages,
+                per_page=PER_PAGE)
+        log_id = search_service.log_search(args.q, results.total, session_id=_session_id(),
+                                           source="page", now=utc_now())
+    popular = kb.popular_articles(is_staff=staff) if not results or not results.total else []
+    names = _category_names()
+    facets = [(slug, names.get(slug, slug), count)
+              for slug, count in (results.facets if results else []) if slug]
+    return render_template("kb/search.html", q=args.q, category=args.category,
+                           category_name=names.get(args.category, args.category),
+                           results=results, log_id=log_id, facets=facets, popular=popular)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+@bp.get("/api/search")
+def api_search():
+    q = clean_query(request.args.get("q"))
+    if not q:
+        return _json({"results": [], "total": 0, "did_you_mean": None})
+    results = search_service.search_articles(q, staff=_is_staff(),
+                                             per_page=api_limit(request.args.get("limit")))
+    search_service.log_search(q, results.total, session_id=_session_id(), source="api",
+                              now=utc_now())
+    return _json({
+        "results": [{"kind": hit.kind, "slug": hit.slug, "title": hit.title,
+                     "url": url_for("kb.article", slug=hit.slug),
+                     "snippet": _plain_snippet(hit.snippet_html), "score": hit.score}
+                    for hit in results.hits],
+        "total": results.total,
+        "did_you_mean": results.did_you_mean,
+    })
+
+
+@bp.get("/api/suggest")
+def suggest():
+    q = clean_query(request.args.get("q"), MAX_SUGGEST_CHARS)
+    pairs = search_service.suggestions(q, staff=_is_staff(), limit=SUGGESTIONS) if q else []
+    return _json({"suggestions": [{"title": title, "url": url_for("kb.article", slug=slug)}
+                                  for slug, title in pairs]})
