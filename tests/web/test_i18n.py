@@ -57,7 +57,11 @@ def test_switcher_saves_the_choice_in_the_profile_when_signed_in(signed_in_clien
 def test_every_page_string_is_translated_into_vietnamese():
     """Extract the strings from code and templates now; each needs a Vietnamese translation."""
     catalogue = read_po(CATALOGUE.open("rb"))
-    translated = {m.id: m for m in catalogue if m.id and m.string and not m.fuzzy}
+    # A plural entry's id is (singular, plural) and its string a tuple of forms: key by the
+    # singular, and every form must be filled.
+    translated = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalogue
+                  if m.id and not m.fuzzy
+                  and (all(m.string) if isinstance(m.string, tuple) else m.string)}
     method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2"),
                   ("templates/**.txt", "jinja2")]
     missing = set()
