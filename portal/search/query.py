@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from whoosh import highlight
 from whoosh.qparser import MultifieldParser, OrGroup
@@ -108,7 +109,6 @@ def _formatter() -> highlight.HtmlFormatter:
 
 
 def _hit(hit) -> Hit:
-    escape = highlight.htmlescape
     title_html = hit.highlights("title", minscore=0)
     snippet = hit.highlights("body", text=hit["preview"], top=2)
     if not snippet:
@@ -159,15 +159,24 @@ def _coverage(results, text: str) -> float:
     return len(wanted & found) / len(wanted)
 
 
+def _visible_word(searcher: Searcher, word: str, allowed: Query) -> bool:
+    """Whether a document the visitor may see holds `word` now. The term list alone is not
+    enough: Whoosh keeps a deleted document's words there until its segment is merged."""
+    return bool(len(searcher.search(Term("spell", word), filter=allowed, limit=1)))
+
+
 def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
     """A respelling drawn from the public vocabulary, offered only if it finds something."""
     words = [token.text for token in folding_analyzer()(text[:MAX_QUERY_CHARS])]
     reader = searcher.reader()
     corrector = searcher.corrector("spell")
+    allowed = visibility_filter(staff=staff)
     corrected, changed = [], False
     for word in words:
         if len(word) > 2 and not word.isdigit() and reader.doc_frequency("spell", word) == 0:
-            suggestions = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+            suggestions = [candidate for candidate in
+                           corrector.suggest(word, limit=3, maxdist=2, prefix=1)
+                           if _visible_word(searcher, candidate, allowed)]
             if suggestions:
                 corrected.append(suggestions[0])
                 changed = True
@@ -176,8 +185,7 @@ def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
     if not changed:
         return None
     suggestion = " ".join(corrected)
-    check = searcher.search(build_query(searcher.schema, suggestion),
-                            filter=visibility_filter(staff=staff), limit=1)
+    check = searcher.search(build_query(searcher.schema, suggestion), filter=allowed, limit=1)
     return suggestion if len(check) else None
 
 

@@ -92,6 +92,19 @@ def test_did_you_mean_uses_public_words_only(app, now):
     assert search_service.search_articles("zygomorphik", staff=True).did_you_mean is None
 
 
+def test_did_you_mean_never_offers_words_of_an_article_made_internal_later(app, now):
+    """Whoosh keeps a deleted document's words in the term list until segments merge; a
+    respelling must still only use words that a visible article contains now."""
+    publish(now, "Refund timelines", "Refunds reach your card within 5 working days.")
+    article = publish(now, "Zygomorphic refunds", "A procedure that later became secret.")
+    kb.update_article(None, article, ArticleDraft(title=article.title, body_md=article.body_md,
+                                                  visibility="internal"),
+                      expected_version=article.version_id, now=now)
+    customer = search_service.search_articles("zygomorphik refund", staff=False)
+    assert customer.did_you_mean is None
+    assert "zygomorphic" not in str(search_service.search_articles("zygomorphik", staff=False))
+
+
 def test_suggestions_complete_titles_for_the_right_audience(app, now):
     publish(now, "Đổi mật khẩu", "Cách đổi mật khẩu.")
     publish(now, "Đổi thẻ nội bộ", "Quy trình nội bộ.", visibility="internal")
