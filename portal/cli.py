@@ -104,7 +104,8 @@ def kb_import_command(path: str) -> None:
     Rows are matched to existing articles by slug. Bad rows are listed and skipped; the exit
     code is 1 only when the file cannot be read at all.
     """
-    from portal.services.kb_io import ImportFileError, import_articles
+    from portal.services.kb_formats import ImportFileError
+    from portal.services.kb_io import import_articles
 
     with ExitStack() as stack:
         bar, shown = None, 0

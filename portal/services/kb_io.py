@@ -6,13 +6,12 @@ stops the good ones. Indexing is deferred during the import and the queued chang
 in a few batches at the end, so a big import is not one index commit per article.
 
 Export writes every article that is not deleted, in a form the import reads back unchanged.
+The file formats themselves (reading rows, writing records) live in kb_formats.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -30,20 +29,23 @@ from portal.extensions import db
 from portal.models import Article, ArticleCategory, PendingIndexChange, User
 from portal.services import kb
 from portal.services import search as search_service
+from portal.services.kb_formats import (
+    InvalidRow,
+    Row,
+    markdown_document,
+    read_rows,
+    split_list,
+    write_csv,
+    write_jsonl,
+)
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("slug", "title", "summary", "body", "category", "tags", "visibility", "status",
-          "language")
 LANGUAGES = ("en", "vi")
 MAX_TITLE = 200
 MAX_SLUG = 80  # what slugify keeps; a longer slug would be cut and no longer match
 
 Progress = Callable[[int, int], None]  # (rows done, rows in the file)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported: missing, unreadable, or of an unknown type."""
 
 
 @dataclass
@@ -70,13 +72,6 @@ class ImportReport:
 
 
 @dataclass
-class _Row:
-    where: int | str
-    data: dict | None = None
-    error: str = ""
-
-
-@dataclass
 class _Valid:
     slug: str
     title: str
@@ -87,10 +82,6 @@ class _Valid:
     visibility: str
     status: str
     language: str
-
-
-class _Invalid(Exception):
-    pass
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -132,18 +123,18 @@ def _apply_queued_index_changes() -> int:
     return left
 
 
-def _import_row(row: _Row, *, editor: User | None, now: datetime, categories: dict[str, int],
+def _import_row(row: Row, *, editor: User | None, now: datetime, categories: dict[str, int],
                 update_existing: bool) -> Rejected | str:
     if row.data is None:
         return Rejected(row.where, row.error)
     try:
         valid = _validate(row.data)
-    except _Invalid as problem:
+    except InvalidRow as problem:
         return Rejected(row.where, str(problem))
     try:
         return _upsert(valid, editor=editor, now=now, categories=categories,
                        update_existing=update_existing)
-    except _Invalid as problem:
+    except InvalidRow as problem:
         return Rejected(row.where, str(problem))
     except DomainError as error:
         db.session.rollback()
@@ -160,7 +151,7 @@ def _upsert(valid: _Valid, *, editor: User | None, now: datetime, categories: di
             update_existing: bool) -> str:
     article = db.session.scalar(select(Article).where(Article.slug == valid.slug))
     if article is not None and article.deleted_at is not None:
-        raise _Invalid(f"slug {valid.slug} belongs to a deleted article; restore it first")
+        raise InvalidRow(f"slug {valid.slug} belongs to a deleted article; restore it first")
     if article is not None and not update_existing:
         return "unchanged"
     draft = kb.ArticleDraft(
@@ -202,18 +193,18 @@ def _same_content(article: Article, draft: kb.ArticleDraft) -> bool:
 def _validate(data: dict) -> _Valid:
     title = " ".join(_text(data, "title").split())
     if not title:
-        raise _Invalid("title is missing")
+        raise InvalidRow("title is missing")
     if len(title) > MAX_TITLE:
-        raise _Invalid(f"title is longer than {MAX_TITLE} characters")
+        raise InvalidRow(f"title is longer than {MAX_TITLE} characters")
     body = _text(data, "body")
     if not body.strip():
-        raise _Invalid("body is missing")
+        raise InvalidRow("body is missing")
     slug = _text(data, "slug").strip()
     if slug:
         if not rules.SLUG_PATTERN.match(slug):
-            raise _Invalid(f"slug '{slug}' is not valid (use a-z, 0-9 and single hyphens)")
+            raise InvalidRow(f"slug '{slug}' is not valid (use a-z, 0-9 and single hyphens)")
         if len(slug) > MAX_SLUG:
-            raise _Invalid(f"slug is longer than {MAX_SLUG} characters")
+            raise InvalidRow(f"slug is longer than {MAX_SLUG} characters")
     else:
         slug = rules.slugify(title)
     return _Valid(
@@ -231,14 +222,14 @@ def _text(data: dict, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Invalid(f"{key} must be text")
+        raise InvalidRow(f"{key} must be text")
     return value
 
 
 def _choice(data: dict, key: str, allowed: list[str], default: str) -> str:
     value = _text(data, key).strip().lower() or default
     if value not in allowed:
-        raise _Invalid(f"{key} '{value}' is unknown (use {' or '.join(allowed)})")
+        raise InvalidRow(f"{key} '{value}' is unknown (use {' or '.join(allowed)})")
     return value
 
 
@@ -249,177 +240,7 @@ def _tags(value: object) -> list[str]:
         return rules.normalize_tags(split_list(value))
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
         return rules.normalize_tags([str(item) for item in value])
-    raise _Invalid("tags must be a list or comma-separated text")
-
-
-# --- reading the files ----------------------------------------------------------------------
-
-def read_rows(path: Path) -> list[_Row]:
-    """The rows of a .jsonl or .csv file, or of a folder of .md files (or one .md file)."""
-    if not path.exists():
-        raise ImportFileError(f"no such file or folder: {path}")
-    if path.is_dir():
-        return _markdown_rows(path)
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(path)
-    if suffix == ".csv":
-        return _csv_rows(path)
-    if suffix == ".md":
-        return [_markdown_row(path)]
-    raise ImportFileError(f"unknown file type '{suffix or path.name}': import a .jsonl file, "
-                          f"a .csv file or a folder of .md files")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from error
-
-
-def _jsonl_rows(path: Path) -> list[_Row]:
-    rows = []
-    for number, raw in enumerate(_read_bytes(path).split(b"\n"), 1):
-        if number == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            rows.append(_Row(number, error="not valid UTF-8"))
-            continue
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            rows.append(_Row(number, error=f"invalid JSON: {error.msg} (column {error.colno})"))
-            continue
-        if not isinstance(data, dict):
-            rows.append(_Row(number, error="not a JSON object"))
-            continue
-        rows.append(_Row(number, data))
-    return rows
-
-
-def _csv_rows(path: Path) -> list[_Row]:
-    text = _read_bytes(path).decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration:
-        return []
-    except csv.Error as error:
-        raise ImportFileError(f"cannot read the CSV header: {error}") from error
-    missing = [name for name in ("title", "body") if name not in header]
-    if missing:
-        raise ImportFileError(f"the CSV header has no {' and no '.join(missing)} column "
-                              f"(found: {', '.join(header)})")
-    rows, previous = [], reader.line_num
-    while True:
-        start = previous + 1  # a quoted cell may span lines: report where the row begins
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # the rest of the file cannot be split into rows reliably
-            rows.append(_Row(start, error=f"CSV error: {error}; the rest of the file was skipped"))
-            break
-        previous = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            rows.append(_Row(start, error=f"has {len(cells)} columns, the header has "
-                                          f"{len(header)}"))
-        elif not all(_is_utf8(cell) for cell in cells):
-            rows.append(_Row(start, error="not valid UTF-8"))
-        else:
-            rows.append(_Row(start, dict(zip(header, cells, strict=True))))
-    return rows
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes were kept as lone surrogates
-        return False
-    return True
-
-
-def _markdown_rows(folder: Path) -> list[_Row]:
-    try:
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".md" and p.is_file())
-    except OSError as error:
-        raise ImportFileError(f"cannot read {folder}: {error.strerror or error}") from error
-    if not files:
-        raise ImportFileError(f"no .md files in {folder}")
-    return [_markdown_row(file) for file in files]
-
-
-def _markdown_row(file: Path) -> _Row:
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        return _Row(file.name, error=f"cannot be read: {error.strerror or error}")
-    except UnicodeDecodeError:
-        return _Row(file.name, error="not valid UTF-8")
-    try:
-        data = parse_front_matter(text.replace("\r\n", "\n"))
-    except _Invalid as problem:
-        return _Row(file.name, error=str(problem))
-    if not _text_or_blank(data.get("slug")):
-        stem = file.stem
-        data["slug"] = stem if rules.SLUG_PATTERN.match(stem) else rules.slugify(stem)
-    return _Row(file.name, data)
-
-
-def _text_or_blank(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def parse_front_matter(text: str) -> dict:
-    """`---` / `key: value` lines / `---` / body → a dict with the keys and "body"."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise _Invalid("no front matter: the file must begin with a '---' line")
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        raise _Invalid("the front matter is not closed by a '---' line")
-    data: dict = {}
-    for number, line in enumerate(lines[1:end], 2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, colon, value = line.partition(":")
-        if not colon or not key.strip():
-            raise _Invalid(f"front matter line {number} is not 'key: value'")
-        key, value = key.strip().lower(), value.strip()
-        data[key] = split_list(value) if key == "tags" else _unquote(value)
-    data["body"] = "\n".join(lines[end + 1:]).lstrip("\n").rstrip()
-    return data
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
-def split_list(text: str) -> list[str]:
-    """`[a, b]`, `a, b`, `["a", 'b, c']`… → the items."""
-    text = " ".join(text.split())
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    try:
-        items = next(csv.reader([text], skipinitialspace=True), [])
-    except csv.Error:
-        items = text.split(",")
-    return [_unquote(item.strip()) for item in items if item.strip()]
-
-
-def join_list(items: list[str]) -> str:
-    """The inverse of split_list (without brackets)."""
-    return ", ".join(f'"{item.replace(chr(34), chr(34) * 2)}"' if "," in item or '"' in item
-                     else item for item in items)
+    raise InvalidRow("tags must be a list or comma-separated text")
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -442,9 +263,9 @@ def export_articles(path: str | os.PathLike, *, fmt: str | None = None) -> int:
     path = Path(path)
     fmt = fmt or export_format(path)
     if fmt == "jsonl":
-        return _write_atomically(path, _export_jsonl)
+        return _write_atomically(path, lambda out: write_jsonl(out, article_records()))
     if fmt == "csv":
-        return _write_atomically(path, _export_csv)
+        return _write_atomically(path, lambda out: write_csv(out, article_records()))
     if fmt == "markdown":
         return _export_markdown(path)
     raise ValueError(f"unknown export format {fmt!r}")
@@ -473,25 +294,6 @@ def _write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
     return count
 
 
-def _export_jsonl(out: io.TextIOBase) -> int:
-    count = 0
-    for record in article_records():
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    return count
-
-
-def _export_csv(out: io.TextIOBase) -> int:
-    writer = csv.writer(out)
-    writer.writerow(FIELDS)
-    count = 0
-    for record in article_records():
-        record["tags"] = join_list(record["tags"])
-        writer.writerow([record[name] for name in FIELDS])
-        count += 1
-    return count
-
-
 def _export_markdown(folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -501,19 +303,3 @@ def _export_markdown(folder: Path) -> int:
     return count
 
 
-def markdown_document(record: dict) -> str:
-    lines = ["---"]
-    for key in ("title", "slug", "category", "tags", "visibility", "status", "language",
-                "summary"):
-        value = record[key]
-        if key == "tags":
-            lines.append(f"tags: [{join_list(value)}]")
-        else:
-            lines.append(f"{key}: {_quoted(value)}".rstrip())
-    lines += ["---", "", record["body"].rstrip(), ""]
-    return "\n".join(lines)
-
-
-def _quoted(value: str) -> str:
-    """Quote a front-matter value only when reading it back would otherwise change it."""
-    return f'"{value}"' if _unquote(value) != value or value != value.strip() else value

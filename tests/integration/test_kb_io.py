@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.models import Article, ArticleCategory, ArticleRevision, PendingIndexChange
 from portal.services import kb
 from portal.services import search as search_service
-from portal.services.kb_io import ImportFileError, export_articles, import_articles
+from portal.services.kb_formats import ImportFileError
+from portal.services.kb_io import export_articles, import_articles
 from tests.conftest import empty_all_tables
 
 
