@@ -23,7 +23,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT / ".venv" / "bin"
-EVAL_DATA = Path("/work/shared/data/search-eval/clinc150")
+# shared/ sits beside the checkout (as in CI); PORTAL_SHARED_DIR points elsewhere.
+SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", PROJECT.parent / "shared"))
+EVAL_DATA = SHARED / "data" / "search-eval" / "clinc150"
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -71,6 +73,7 @@ def instance_env(folder: Path, *, db_name: str = "portal.db") -> dict[str, str]:
         "SECRET_KEY": secrets.token_hex(20),  # 40 characters
         "MAIL_BACKEND": "console",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_SEARCH": "1000000 per minute",  # one client sends every timed query
         "FLASK_APP": "wsgi",
     })
     env.pop("FLASK_DEBUG", None)

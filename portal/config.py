@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "sqlite:///instance/portal.db", "SQLAlchemy URL of the database"),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "folder of the Whoosh index"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "rate-limit counters; redis://… for >1 worker"),
+    Setting("RATELIMIT_SEARCH", "60 per minute;1000 per hour",
+            "searches (page and JSON API together) per client address"),
     Setting("PORTAL_BASE_URL", None, "public URL used in e-mailed links, e.g. https://help.example"),
     Setting("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of dates shown and business hours"),
     Setting("PORTAL_DEFAULT_LOCALE", "en", "language when neither user nor browser says (en, vi)"),
@@ -120,6 +122,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",
         "RATELIMIT_REGISTER": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;20 per hour",
+        "RATELIMIT_SEARCH": env.get("RATELIMIT_SEARCH") or "60 per minute;1000 per hour",
+        "RATELIMIT_SUGGEST": "240 per minute",  # one request per pause in typing
+        "RATELIMIT_FEEDBACK": "10 per minute;100 per hour",
         "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "").rstrip("/") or None,
         "PORTAL_TIMEZONE": timezone,
         "BABEL_DEFAULT_LOCALE": locale,

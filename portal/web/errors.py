@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,6 +30,8 @@ MESSAGES = {
 
 def render_error(code: int):
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):  # scripts get JSON they can read, not a page
+        return jsonify({"error": code, "title": str(title), "message": str(message)}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

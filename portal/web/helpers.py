@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from flask import current_app, request, url_for
 
+from portal.extensions import limiter
+
 
 def utc_now() -> datetime:
     """The one place the web layer reads the clock; services receive it as `now`."""
@@ -31,3 +33,12 @@ def external_url(endpoint: str, **values: object) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def rate_limit(setting: str, *, methods: list[str] | None = None, scope: str | None = None):
+    """Rate-limit a view by the limit string in config[`setting`] (read per request, so tests
+    and settings can change it). Views with the same `scope` share one budget."""
+    limit = lambda: current_app.config[setting]  # noqa: E731
+    if scope:
+        return limiter.shared_limit(limit, scope=scope, methods=methods)
+    return limiter.limit(limit, methods=methods)

@@ -484,3 +484,23 @@ def test_zero_result_searches_and_api_searches_are_logged(client, library):
     rows = db.session.execute(select(SearchLog.query, SearchLog.results_count, SearchLog.source)
                               .order_by(SearchLog.id)).all()
     assert [tuple(row) for row in rows] == [("xylophone", 0, "page"), ("refund", 1, "api")]
+
+
+def test_searches_are_rate_limited_per_client_and_the_api_answers_json(client, app, library):
+    app.config["RATELIMIT_SEARCH"] = "3 per minute"
+    for path in ("/search?q=refund", "/api/search?q=refund", "/search?q=card"):
+        assert client.get(path).status_code == 200
+    page = client.get("/search?q=refund")
+    assert page.status_code == 429 and "Too many attempts" in page.get_data(as_text=True)
+    api = client.get("/api/search?q=refund")  # the page and the API share one budget
+    assert api.status_code == 429 and api.is_json and api.get_json()["error"] == 429
+
+
+def test_suggestions_and_feedback_have_their_own_limits(client, app, library):
+    app.config.update(RATELIMIT_SUGGEST="2 per minute", RATELIMIT_FEEDBACK="1 per minute")
+    assert [client.get("/api/suggest?q=ref").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/search?q=refund").status_code == 200
+    slug = library.refund.slug
+    form = {"helpful": "yes"}
+    assert post_form(client, f"/help/articles/{slug}/feedback", form).status_code == 302
+    assert post_form(client, f"/help/articles/{slug}/feedback", form).status_code == 429

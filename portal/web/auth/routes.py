@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.domain.errors import DomainError
-from portal.extensions import limiter
 from portal.services import auth
 from portal.web.auth.forms import (
     ChangePasswordForm,
@@ -23,7 +22,14 @@ from portal.web.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from portal.web.helpers import client_ip, external_url, form_status, user_agent, utc_now
+from portal.web.helpers import (
+    client_ip,
+    external_url,
+    form_status,
+    rate_limit,
+    user_agent,
+    utc_now,
+)
 from portal.web.messages import attach_error
 from portal.web.security import is_safe_redirect
 
@@ -32,7 +38,7 @@ bp = Blueprint("auth", __name__)
 
 def _limit(setting: str):
     """Rate-limit the POSTs of a view by a limit string from the config."""
-    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+    return rate_limit(setting, methods=["POST"])
 
 
 def _sign_in(user, *, remember: bool) -> None:

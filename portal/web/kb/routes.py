@@ -20,7 +20,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from portal.domain.errors import NotFound
 from portal.services import kb
 from portal.services import search as search_service
-from portal.web.helpers import utc_now
+from portal.web.helpers import rate_limit, utc_now
 from portal.web.kb.forms import (
     MAX_SUGGEST_CHARS,
     FeedbackForm,
@@ -124,6 +124,7 @@ def article(slug: str):
 
 
 @bp.post("/help/articles/<slug>/feedback")
+@rate_limit("RATELIMIT_FEEDBACK")
 def feedback(slug: str):
     found = _readable_article(slug, staff=_is_staff())
     back = url_for("kb.article", slug=found.slug, _anchor="feedback")
@@ -141,6 +142,7 @@ def feedback(slug: str):
 
 
 @bp.get("/search")
+@rate_limit("RATELIMIT_SEARCH", scope="search")
 def search():
     args = search_args(request.args)
     staff = _is_staff()
@@ -166,6 +168,7 @@ def search():
 # --- JSON -----------------------------------------------------------------------------------
 
 @bp.get("/api/search")
+@rate_limit("RATELIMIT_SEARCH", scope="search")
 def api_search():
     q = clean_query(request.args.get("q"))
     if not q:
@@ -185,6 +188,7 @@ def api_search():
 
 
 @bp.get("/api/suggest")
+@rate_limit("RATELIMIT_SUGGEST")
 def suggest():
     q = clean_query(request.args.get("q"), MAX_SUGGEST_CHARS)
     pairs = search_service.suggestions(q, staff=_is_staff(), limit=SUGGESTIONS) if q else []
