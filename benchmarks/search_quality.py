@@ -130,87 +130,39 @@ def run_fts5(articles, queries, oos) -> Scores:
     return scores
 
 
-# --- what-if experiments (monkeypatched; nothing in portal/ changes) --------------------------
+# --- what-if experiments (settings patched in this process; nothing in portal/ changes) -------
 
 EXPERIMENTS: list[tuple[str, dict]] = [
     ("current code", {}),
-    ("A: confidence over content words only", {"coverage": "content"}),
-    ("B: keep stop words in index+query (+A)", {"stop_words": False, "coverage": "content"}),
-    ("C: title field_boost 3.0 -> 1.0", {"title_boost": 1.0}),
-    ("D: no coordination factor (plain OrGroup)", {"coord": None}),
-    ("B+C", {"stop_words": False, "coverage": "content", "title_boost": 1.0}),
-    ("B+C+D", {"stop_words": False, "coverage": "content", "title_boost": 1.0,
-               "coord": None}),
+    ("title field boost 1.0", {"schema.TITLE_BOOST": 1.0}),
+    ("title field boost 3.0", {"schema.TITLE_BOOST": 3.0}),
+    ("matching budget at any size (5 % share)", {"plan.MATCH_BUDGET_MIN": 0}),
+    ("rerank depth 100", {"query.RERANK_DEPTH": 100}),
+    ("no title phrase boost", {"plan.TITLE_PHRASE_BOOST": 0.0}),
 ]
+INDEX_SETTINGS = ("schema.TITLE_BOOST",)
 
 
 class Patched:
-    """Apply an experiment's settings to the portal modules; undo on exit."""
+    """Set module constants (`module.NAME`) of portal.search for the experiment; undo on exit."""
 
     def __init__(self, settings: dict) -> None:
         self.settings = settings
+        self.saved: list[tuple[object, str, object]] = []
 
     def __enter__(self):
-        import portal.search.analysis as analysis
-        import portal.search.index as index_module
-        import portal.search.query as query_module
+        import importlib
 
-        self.saved = (analysis.STOP_WORDS, index_module.build_schema, query_module._parser,
-                      query_module._coverage)
-        s = self.settings
-        original_stop = analysis.STOP_WORDS
-        if s.get("stop_words") is False:
-            analysis.STOP_WORDS = frozenset()
-        if "title_boost" in s:
-            original_build = self.saved[1]
-
-            def build_schema(boost=s["title_boost"]):
-                from whoosh.fields import TEXT
-                schema = original_build()
-                schema._fields["title"] = TEXT(analyzer=analysis.text_analyzer(), stored=True,
-                                               field_boost=boost, phrase=True)
-                return schema
-            index_module.build_schema = build_schema
-        if "coord" in s:
-            from whoosh.qparser import MultifieldParser, OrGroup
-
-            def parser(schema, scale=s["coord"]):
-                p = MultifieldParser(list(query_module.SEARCH_FIELDS), schema,
-                                     group=OrGroup.factory(scale) if scale else OrGroup)
-                for plugin in (query_module.BoostPlugin, query_module.RangePlugin,
-                               query_module.EveryPlugin):
-                    p.remove_plugin_class(plugin)
-                return p
-            query_module._parser = parser
-        if s.get("coverage") == "content":
-            from whoosh.analysis import StopFilter
-
-            def content_terms(text: str) -> set[str]:
-                chain = (analysis.folding_analyzer()
-                         | StopFilter(stoplist=original_stop, minsize=1)
-                         | analysis.EnglishStemFilter())
-                return {token.text for token in chain(text)}
-
-            def coverage(results, text: str) -> float:
-                wanted = content_terms(text)
-                if not wanted or not results.scored_length():
-                    return 0.0
-                found = {v.decode() if isinstance(v, bytes) else v
-                         for _f, v in results[0].matched_terms()}
-                return len(wanted & found) / len(wanted)
-            query_module._coverage = coverage
+        for dotted, value in self.settings.items():
+            module_name, name = dotted.rsplit(".", 1)
+            module = importlib.import_module(f"portal.search.{module_name}")
+            self.saved.append((module, name, getattr(module, name)))
+            setattr(module, name, value)
         return self
 
     def __exit__(self, *exc):
-        import portal.search.analysis as analysis
-        import portal.search.index as index_module
-        import portal.search.query as query_module
-
-        (analysis.STOP_WORDS, index_module.build_schema, query_module._parser,
-         query_module._coverage) = self.saved
-
-
-INDEX_SETTINGS = ("stop_words", "title_boost")
+        for module, name, value in reversed(self.saved):
+            setattr(module, name, value)
 
 
 def run_experiments(queries, oos, base: Scores) -> None:

@@ -3,7 +3,6 @@
     .venv/bin/python benchmarks/search_speed.py                    # full run (~10-15 min)
     .venv/bin/python benchmarks/search_speed.py --docs 2000        # quick run
     .venv/bin/python benchmarks/search_speed.py --skip-http        # index + FTS5 parts only
-    .venv/bin/python benchmarks/search_speed.py --experiments      # + what-if variants
 
 Parts, all in one run so every figure has its baseline from the same machine state:
 1. index build: a deterministic synthetic corpus (English and Vietnamese, 150-300 words a
@@ -278,220 +277,6 @@ def time_updates(env: dict[str, str], folder: Path, article_id: int) -> dict:
     return {**summary_ms(seconds), "found": found, "left_queued": left}
 
 
-# --- what-if experiments -------------------------------------------------------------------------
-
-def lean_run_search(exact_total: bool, plain_or: bool = False):
-    """run_search without the full scan: no groupedby facets, no terms=True on every match.
-
-    Coverage (the `confident` flag) is computed for the top hit only, by looking its document up
-    in the postings of each query term; facets are left empty (/api/search does not return them).
-    `plain_or`: the words OR-ed without the coordination factor and without the phrase boosts,
-    so that Whoosh can skip blocks that cannot reach the top 10 (block-max quality).
-    """
-    from whoosh import highlight
-    from whoosh.qparser import MultifieldParser, OrGroup
-
-    import portal.search.query as q
-
-    def build_query(schema, text):
-        text = " ".join(text.split())[:q.MAX_QUERY_CHARS]
-        if not text:
-            return q.NullQuery
-        parser = MultifieldParser(list(q.SEARCH_FIELDS), schema, group=OrGroup)
-        for plugin in (q.BoostPlugin, q.RangePlugin, q.EveryPlugin):
-            parser.remove_plugin_class(plugin)
-        parsed = parser.parse(text)
-        if not q._uses_only_allowed_fields(parsed):
-            parsed = parser.parse(text.replace(":", " "))
-        return parsed
-
-    def content_coverage(searcher, docnum, text):
-        wanted = set(q.terms(text))
-        if not wanted:
-            return 0.0
-        reader, found = searcher.reader(), 0
-        for term in wanted:
-            for fieldname in q.SEARCH_FIELDS:
-                if (fieldname, term) not in reader:
-                    continue
-                postings = reader.postings(fieldname, term)
-                postings.skip_to(docnum)
-                if postings.is_active() and postings.id() == docnum:
-                    found += 1
-                    break
-        return found / len(wanted)
-
-    def run_search(searcher, text, *, staff, category="", page=1, per_page=10):
-        words, typed_category = q.split_filters(text)
-        category = category or typed_category
-        query = (build_query if plain_or else q.build_query)(searcher.schema, words)
-        results = q.SearchResults(query=text, page=max(page, 1), per_page=per_page)
-        if query is q.NullQuery:
-            return results
-        allowed = q.visibility_filter(staff=staff)
-        if category:
-            allowed = q.And([allowed, q.Term("category", category)])
-        shown = searcher.search(query, filter=allowed, limit=results.page * per_page)
-        results.total = len(shown) if exact_total else shown.estimated_length()
-        if shown.scored_length():
-            results.confident = (content_coverage(searcher, shown.docnum(0), words)
-                                 >= q.CONFIDENT_COVERAGE)
-        shown.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        shown.formatter = q._formatter()
-        for hit in shown[(results.page - 1) * per_page: results.page * per_page]:
-            results.hits.append(q._hit(hit))
-        if shown.scored_length() < 3:
-            results.did_you_mean = q.did_you_mean(searcher, words, staff=staff)
-        return results
-
-    return run_search
-
-
-def experiments(folder: Path, documents: list, queries: list[str]) -> list[tuple[str, str]]:
-    """Candidate changes, measured in this process with monkeypatches (portal/ unchanged).
-
-    Each variant is timed on the same `queries` (the report also repeats the current code on
-    them, so the variants have their own baseline from the same minutes)."""
-    from whoosh import index as whoosh_index
-    from whoosh.searching import Results, Searcher
-
-    import portal.search.analysis as analysis
-    import portal.search.index as index_module
-    import portal.search.query as query_module
-
-    lines = []
-
-    def timed(label, index, note=""):
-        q = time_queries(index, queries)
-        index.forget_searcher()
-        lines.append((label, f"{note}query p50 {q['p50']:.1f} ms, p95 {q['p95']:.1f} ms"))
-        progress(f"   {label}: {lines[-1][1]}")
-        return q
-
-    def patched_query(name, value):
-        saved = getattr(query_module, name)
-        setattr(query_module, name, value)
-        return lambda: setattr(query_module, name, saved)
-
-    index = index_module.SearchIndex(folder / "index")  # the index built in part 1
-    timed("current code (same queries, for reference)", index)
-
-    # query-side changes on the same index
-    undo = patched_query("_hit", lambda hit: query_module.Hit(
-        kind=hit["kind"], slug=hit["slug"], title=hit["title"], title_html=hit["title"],
-        snippet_html=hit["preview"][:220], category=hit["category"],
-        category_name=hit["category_name"], visibility=hit["visibility"],
-        score=float(hit.score or 0)))
-    try:
-        timed("no highlights", index)
-    finally:
-        undo()
-
-    original_search, original_groups = Searcher.search, Results.groups
-
-    def search_without_facets(self, q, **kwargs):
-        kwargs.pop("groupedby", None)
-        return original_search(self, q, **kwargs)
-    Searcher.search = search_without_facets
-    Results.groups = lambda self, name=None: {}
-    try:
-        timed("no groupedby facets (terms=True kept)", index)
-    finally:
-        Searcher.search, Results.groups = original_search, original_groups
-
-    lean_variants = [
-        ("lean: no facets, top-hit coverage, exact total", True, False),
-        ("lean + estimated total", False, False),
-        ("lean + plain OR (no coord, no phrase), exact total", True, True),
-        ("lean + plain OR + estimated total", False, True),
-    ]
-    for label, exact, plain in lean_variants:
-        undo = patched_query("run_search", lean_run_search(exact_total=exact, plain_or=plain))
-        try:
-            timed(label, index)
-        finally:
-            undo()
-
-    # build-side changes
-    original_swap = index_module.SearchIndex._build_and_swap
-
-    def two_procs(self, docs, report):
-        original_create = whoosh_index.create_in
-
-        class Wrapped:
-            def __init__(self, ix):
-                self.ix = ix
-
-            def writer(self, **kwargs):
-                return self.ix.writer(procs=2, multisegment=True, limitmb=128)
-
-            def close(self):
-                self.ix.close()
-
-        whoosh_index.create_in = lambda *a, **k: Wrapped(original_create(*a, **k))
-        try:
-            return original_swap(self, docs, report)
-        finally:
-            whoosh_index.create_in = original_create
-
-    index_module.SearchIndex._build_and_swap = two_procs
-    try:
-        built = build_index(folder / "exp-procs2", documents, label="procs=2")
-    finally:
-        index_module.SearchIndex._build_and_swap = original_swap
-    undo = patched_query("run_search", lean_run_search(exact_total=False, plain_or=True))
-    try:
-        timed("writer(procs=2, multisegment=True)", built["index"],
-              f"build {built['seconds']:.1f} s, {built['bytes'] / 2**20:.0f} MiB; "
-              f"lean+plain+estimated ")
-    finally:
-        undo()
-    shutil.rmtree(folder / "exp-procs2", ignore_errors=True)
-
-    original_build = index_module.build_schema
-
-    def lean_schema():
-        from whoosh.fields import TEXT
-        schema = original_build()
-        schema._fields["spell"] = TEXT(analyzer=analysis.folding_analyzer(), spelling=True,
-                                       phrase=False)
-        schema._fields["title_words"] = TEXT(analyzer=analysis.folding_analyzer(),
-                                             phrase=False)
-        return schema
-
-    index_module.build_schema = lean_schema
-    index_module.SearchIndex._build_and_swap = two_procs
-    try:
-        built = build_index(folder / "exp-lean", documents, label="lean schema + procs=2")
-    finally:
-        index_module.build_schema = original_build
-        index_module.SearchIndex._build_and_swap = original_swap
-    lines.append(("spell/title_words w/o positions+procs=2",
-                  f"build {built['seconds']:.1f} s, {built['bytes'] / 2**20:.0f} MiB"))
-    progress(f"   {lines[-1]}")
-    built["index"].forget_searcher()
-    shutil.rmtree(folder / "exp-lean", ignore_errors=True)
-
-    # the quality benchmark's change B: stop words kept in index and query
-    saved = analysis.STOP_WORDS
-    analysis.STOP_WORDS = frozenset()
-    index_module.SearchIndex._build_and_swap = two_procs
-    try:
-        built = build_index(folder / "exp-nostop", documents, label="no stop words")
-        note = f"build (procs=2) {built['seconds']:.1f} s, {built['bytes'] / 2**20:.0f} MiB; "
-        timed("stop words kept (quality change B)", built["index"], note)
-        undo = patched_query("run_search", lean_run_search(exact_total=False, plain_or=True))
-        try:
-            timed("stop words kept + lean + plain OR + estimated", built["index"])
-        finally:
-            undo()
-    finally:
-        analysis.STOP_WORDS = saved
-        index_module.SearchIndex._build_and_swap = original_swap
-    shutil.rmtree(folder / "exp-nostop", ignore_errors=True)
-    return lines
-
-
 # --- main -------------------------------------------------------------------------------------
 
 def main() -> int:
@@ -501,10 +286,6 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--skip-http", action="store_true",
                         help="no database, gunicorn or update parts")
-    parser.add_argument("--experiments", action="store_true",
-                        help="also measure candidate changes (monkeypatched)")
-    parser.add_argument("--experiment-queries", type=int, default=150,
-                        help="queries per experiment variant (the first N of --queries)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args()
 
@@ -556,11 +337,6 @@ def main() -> int:
             server = None
             progress("5. article updates (services.kb.update_article)")
             out["update"] = time_updates(env, instance, article_id=docs[len(docs) // 2].id)
-
-        if args.experiments:
-            progress("what-if experiments")
-            out["experiments"] = experiments(folder, documents,
-                                             queries[:args.experiment_queries])
     finally:
         if server is not None:
             server.stop()
@@ -632,11 +408,6 @@ def report(args, docs, queries, out) -> None:
         print(f"{verdict(ok)}  {label}")
     if len(docs) < 50_000:
         print(f"(targets are for 50,000 documents; this run had {len(docs)})")
-    if out.get("experiments"):
-        print()
-        print("What-if experiments (monkeypatched in this process; compare with the rows above)")
-        for label, text in out["experiments"]:
-            print(f"  {label:58} {text}")
 
 
 if __name__ == "__main__":

@@ -1,31 +1,32 @@
-"""Turning what a customer typed into results: parse, score, filter, highlight, correct.
+"""Running a search: match, rank, count, facet, highlight, correct, and suggest titles.
 
-Customers type whole questions. Requiring every word (a parser's default AND) finds nothing for
-most of them, so the words are OR-ed with a coordination boost (documents matching more of the
-words rank higher) and a phrase-proximity boost. Quoted phrases, prefixes (`refu*`) and field
-filters (`title:refund`, `category:billing`) still work.
+What matches and what ranks is planned in portal.search.plan. Here the plan runs against one
+searcher with the visitor's visibility applied, and the page's pieces are assembled: the total
+and the category counts (from the matching documents, never scored), the top hits (scored, with
+highlighted title and snippet), whether the top hit answers the question, and did-you-mean.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
+from weakref import WeakKeyDictionary
 
 from whoosh import highlight
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.qparser.plugins import BoostPlugin, EveryPlugin, RangePlugin
-from whoosh.query import And, NullQuery, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 
-from portal.search.analysis import folding_analyzer, terms
+from portal.search.analysis import STOP_TERMS, folding_analyzer, text_analyzer
+from portal.search.plan import MAX_QUERY_CHARS, SEARCH_FIELDS, Plan, plan_query
 
-SEARCH_FIELDS = ("title", "body", "tags")
-# Share of the question's distinct terms the top hit must contain to count as an answer; below
+# Share of the question's content words the top hit must contain to count as an answer; below
 # it the page says it has no confident answer and offers the complaint form first.
 CONFIDENT_COVERAGE = 0.5
-FILTER_FIELDS = {"title", "body", "tags", "category"}
-MAX_QUERY_CHARS = 300
+SNIPPET_CHARS = 220
+# How many candidates the matching words pick for the full scoring to rank (see _ranked).
+RERANK_DEPTH = 40
 
 
 @dataclass
@@ -64,15 +65,17 @@ def visibility_filter(*, staff: bool) -> Query:
     return Term("visibility", "public")
 
 
-def _parser(schema) -> MultifieldParser:
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup.factory(0.9))
-    for plugin in (BoostPlugin, RangePlugin, EveryPlugin):
-        parser.remove_plugin_class(plugin)
-    return parser
+_HIDDEN: WeakKeyDictionary[Searcher, frozenset[int]] = WeakKeyDictionary()
 
 
-def _uses_only_allowed_fields(query: Query) -> bool:
-    return all(fieldname in FILTER_FIELDS for fieldname, _ in query.iter_all_terms())
+def hidden_from_customers(searcher: Searcher) -> frozenset[int]:
+    """Document numbers customers may not see, computed once per searcher (a searcher sees one
+    fixed state of the index). Internal documents are few, so this set stays small."""
+    hidden = _HIDDEN.get(searcher)
+    if hidden is None:
+        hidden = _HIDDEN[searcher] = frozenset(
+            searcher.docs_for_query(Term("visibility", "internal")))
+    return hidden
 
 
 CATEGORY_FILTER = re.compile(r"(?:^|\s)category:([a-z0-9-]+)", re.IGNORECASE)
@@ -86,77 +89,121 @@ def split_filters(text: str) -> tuple[str, str]:
     return (text[:match.start()] + " " + text[match.end():]).strip(), match.group(1).lower()
 
 
-def build_query(schema, text: str) -> Query:
-    """The scoring query for `text` (empty → NullQuery)."""
-    text = " ".join(text.split())[:MAX_QUERY_CHARS]
-    if not text:
-        return NullQuery
-    parser = _parser(schema)
-    parsed = parser.parse(text)
-    if not _uses_only_allowed_fields(parsed):  # `visibility:internal` and the like are words
-        parsed = parser.parse(text.replace(":", " "))
-    words = terms(text)
-    if len(words) < 2 or '"' in text:
-        return parsed
-    return Or([parsed,
-               Phrase("title", words, slop=2, boost=3.0),
-               Phrase("body", words, slop=4, boost=2.0)])
-
-
 def _formatter() -> highlight.HtmlFormatter:
     # HtmlFormatter escapes the text; only its own <mark> tags are mark-up.
     return highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
 
 
-def _hit(hit) -> Hit:
-    title_html = hit.highlights("title", minscore=0)
-    snippet = hit.highlights("body", text=hit["preview"], top=2)
+def highlight_terms(searcher: Searcher, query: Query) -> frozenset[str]:
+    """The words to mark: what the query looks for in title and body (prefixes expanded),
+    without stop words, which would light up every other word of a snippet."""
+    found = query.existing_terms(searcher.reader(), expand=True)
+    return frozenset(text.decode() if isinstance(text, bytes) else text
+                     for fieldname, text in found
+                     if fieldname in ("title", "body") and text not in STOP_TERMS)
+
+
+def _marked(text: str, words: frozenset[str], fragmenter, *, top: int) -> str:
+    if not words or not text:
+        return ""
+    return highlight.highlight(text, words, text_analyzer(), fragmenter, _formatter(), top=top,
+                               minscore=1)
+
+
+def _hit(stored: dict, score: float, words: frozenset[str]) -> Hit:
+    title, preview = stored["title"], stored["preview"]
+    snippet = _marked(preview, words, highlight.ContextFragmenter(maxchars=200, surround=60),
+                      top=2)
     if not snippet:
-        preview = hit["preview"]
-        snippet = escape(preview[:220] + ("…" if len(preview) > 220 else ""))
-    return Hit(kind=hit["kind"], slug=hit["slug"], title=hit["title"],
-               title_html=title_html or escape(hit["title"]), snippet_html=snippet,
-               category=hit["category"], category_name=hit["category_name"],
-               visibility=hit["visibility"], score=round(float(hit.score or 0), 3))
+        snippet = escape(preview[:SNIPPET_CHARS] + ("…" if len(preview) > SNIPPET_CHARS else ""))
+    title_html = _marked(title, words, highlight.WholeFragmenter(), top=1) or escape(title)
+    return Hit(kind=stored["kind"], slug=stored["slug"], title=title, title_html=title_html,
+               snippet_html=snippet, category=stored["category"],
+               category_name=stored["category_name"], visibility=stored["visibility"],
+               score=round(float(score or 0), 3))
+
+
+def _coverage(searcher: Searcher, docnum: int, words: tuple[str, ...]) -> float:
+    """Share of the question's content words that document `docnum` contains."""
+    if not words:
+        return 0.0
+    reader, found = searcher.reader(), 0
+    for word in words:
+        for fieldname in SEARCH_FIELDS:
+            if (fieldname, word) not in reader:
+                continue
+            postings = reader.postings(fieldname, word)
+            postings.skip_to(docnum)
+            if postings.is_active() and postings.id() == docnum:
+                found += 1
+                break
+    return found / len(words)
+
+
+def _ranked(searcher: Searcher, plan: Plan, allowed: set[int], *,
+            limit: int) -> list[tuple[int, float]]:
+    """The best `limit` of `allowed` as (docnum, score), best first.
+
+    Two stages: the matching words alone pick the RERANK_DEPTH best candidates (a plain OR of
+    words, so Whoosh can skip posting blocks that cannot reach them); then the optional part
+    (common words, phrase boosts) adds its score to just those candidates.
+    """
+    first = searcher.search(plan.matching, filter=allowed, limit=max(RERANK_DEPTH, limit))
+    scores = {hit.docnum: hit.score for hit in first}
+    if plan.optional is not None:
+        extra = score_documents(searcher, plan.optional, sorted(scores))
+        for docnum, score in extra.items():
+            scores[docnum] += score
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def score_documents(searcher: Searcher, query: Query, docnums: list[int]) -> dict[int, float]:
+    """Scores of `query` for the given (ascending) document numbers that it matches, found by
+    skipping the query's matcher to each one instead of scoring every match."""
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = query.matcher(subsearcher, context)
+        for docnum in docnums:
+            if not offset <= docnum < end:
+                continue
+            local = docnum - offset
+            if matcher.is_active() and matcher.id() < local:
+                matcher.skip_to(local)
+            if not matcher.is_active():
+                break
+            if matcher.id() == local:
+                scores[docnum] = matcher.score()
+    return scores
 
 
 def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = "",
                page: int = 1, per_page: int = 10) -> SearchResults:
     words, typed_category = split_filters(text)
     category = category or typed_category
-    query = build_query(searcher.schema, words)
     results = SearchResults(query=text, page=max(page, 1), per_page=per_page)
-    if query is NullQuery:
+    plan = plan_query(searcher, words)
+    if plan is None:
         return results
-    allowed = visibility_filter(staff=staff)
-    everything = searcher.search(query, filter=allowed, groupedby="category",
-                                 limit=results.page * per_page, terms=True)
-    counts = {slug: len(docs) for slug, docs in everything.groups("category").items()}
+    hidden = frozenset() if staff else hidden_from_customers(searcher)
+    matched = [docnum for docnum in searcher.docs_for_query(plan.matching)
+               if docnum not in hidden]
+    categories = searcher.reader().column_reader("category")
+    counts = Counter(categories[docnum] for docnum in matched)
     if category:
-        shown = searcher.search(query, filter=And([allowed, Term("category", category)]),
-                                limit=results.page * per_page)
-    else:
-        shown = everything
-    results.total = len(shown)
-    results.confident = _coverage(everything, words) >= CONFIDENT_COVERAGE
-    shown.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-    shown.formatter = _formatter()
-    for hit in shown[(results.page - 1) * per_page: results.page * per_page]:
-        results.hits.append(_hit(hit))
+        matched = [docnum for docnum in matched if categories[docnum] == category]
+    results.total = len(matched)
     results.facets = sorted(counts.items(), key=lambda facet: (-facet[1], facet[0]))
+    if matched:
+        ranked = _ranked(searcher, plan, set(matched), limit=results.page * per_page)
+        marks = highlight_terms(searcher, plan.scoring)
+        for docnum, score in ranked[(results.page - 1) * per_page:]:
+            results.hits.append(_hit(searcher.stored_fields(docnum), score, marks))
+        results.confident = _coverage(searcher, ranked[0][0], plan.words) >= CONFIDENT_COVERAGE
     if results.total == 0 or len(results.hits) < 3:
         results.did_you_mean = did_you_mean(searcher, words, staff=staff)
     return results
-
-
-def _coverage(results, text: str) -> float:
-    """Share of the query's distinct terms that the top hit contains."""
-    wanted = set(terms(text))
-    if not wanted or not results.scored_length():
-        return 0.0
-    found = {value.decode() if isinstance(value, bytes) else value
-             for _field, value in results[0].matched_terms()}
-    return len(wanted & found) / len(wanted)
 
 
 def _visible_word(searcher: Searcher, word: str, allowed: Query) -> bool:
@@ -185,7 +232,8 @@ def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
     if not changed:
         return None
     suggestion = " ".join(corrected)
-    check = searcher.search(build_query(searcher.schema, suggestion), filter=allowed, limit=1)
+    plan = plan_query(searcher, suggestion)
+    check = searcher.search(plan.matching, filter=allowed, limit=1) if plan else []
     return suggestion if len(check) else None
 
 

@@ -232,3 +232,52 @@ def test_confident_only_when_the_top_hit_covers_the_question(app, now):
     assert search_service.search_articles("refund card days", staff=False).confident
     weak = search_service.search_articles("refund for my broken washing machine", staff=False)
     assert weak.total == 1 and not weak.confident
+
+
+def test_stop_words_count_so_log_out_is_not_log_in(app, now):
+    publish(now, "Log in to your account", "Enter your e-mail and password to log in.")
+    publish(now, "Log out of every device", "Choose log out on the account page.")
+    assert slugs(search_service.search_articles("how do I log out", staff=False))[0] == (
+        "log-out-of-every-device")
+
+
+def test_a_question_mark_ends_a_question_and_is_no_wildcard(app, now):
+    publish(now, "Refund timelines", "Refunds take 5 days.")
+    assert slugs(search_service.search_articles("where is my refund?", staff=False)) == [
+        "refund-timelines"]
+    assert slugs(search_service.search_articles("refund? (card)", staff=False)) == [
+        "refund-timelines"]
+
+
+def test_common_words_rank_but_do_not_match_in_a_large_index(app, now, monkeypatch):
+    """At scale a word in most documents would make every search score the whole index; it
+    only reorders what the rarer words found."""
+    import portal.search.plan as plan
+
+    monkeypatch.setattr(plan, "MATCH_BUDGET_MIN", 3)
+    for n in range(4):
+        publish(now, f"Delivery note {n}", "Parcels travel by road.")
+    publish(now, "Change your delivery address", "Change the address before dispatch.")
+    publish(now, "Cancel an order", "Change or cancel an order before dispatch.")
+    results = search_service.search_articles("change delivery address", staff=False)
+    # "address" is the rarest word and fills the budget; "change" and "delivery" only rank.
+    assert slugs(results) == ["change-your-delivery-address"] and results.total == 1
+    monkeypatch.setattr(plan, "MATCH_BUDGET_MIN", 2000)
+    assert search_service.search_articles("change delivery address", staff=False).total == 6
+
+
+def test_highlights_mark_the_words_of_the_question_not_its_stop_words(app, now):
+    publish(now, "Refund timelines", "The refund reaches the card in 5 days.")
+    hit = search_service.search_articles("when is the refund", staff=False).hits[0]
+    assert '<mark class="hl t' in hit.snippet_html and ">refund</mark>" in hit.snippet_html
+    assert ">the</mark>" not in hit.snippet_html.lower()
+
+
+def test_an_index_built_for_another_schema_is_rebuilt(app, now, caplog):
+    from portal.search.index import SCHEMA_FILE
+
+    publish(now, "Refund timelines", "Refunds take 5 days.")
+    (search.index.current_generation() / SCHEMA_FILE).write_text("1")
+    search.index.forget_searcher()
+    assert search_service.search_articles("refund", staff=False).total == 1
+    assert "another schema version" in caplog.text

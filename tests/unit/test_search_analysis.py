@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.search.analysis import VIETNAMESE_SYLLABLE, fold, stem_word, terms
+from portal.search.analysis import VIETNAMESE_SYLLABLE, content_terms, fold, stem_word, terms
 
 
 @pytest.mark.parametrize("typed", ["khiếu nại", "khieu nai", "KHIẾU NẠI", "Khiếu Nại"])
@@ -31,10 +31,12 @@ def test_vietnamese_syllables_are_not_stemmed(syllable):
     assert stem_word(folded) == folded
 
 
-def test_stop_words_go_in_both_languages():
-    assert terms("I am still waiting on my card?") == ["wait", "card"]
-    assert terms("Đơn hàng của tôi") == ["don", "hang"]
+def test_stop_words_stay_for_matching_and_go_for_meaning_in_both_languages():
+    assert terms("I am still waiting on my card?") == ["i", "am", "still", "wait", "on", "my",
+                                                       "card"]
+    assert content_terms("I am still waiting on my card?") == ["wait", "card"]
+    assert content_terms("Đơn hàng của tôi") == ["don", "hang"]
 
 
 def test_numbers_and_mixed_tokens_survive():
-    assert terms("error 404 on iOS17") == ["error", "404", "ios17"]
+    assert content_terms("error 404 on iOS17") == ["error", "404", "ios17"]
