@@ -2,15 +2,16 @@
 
 Customers type whole questions. Requiring every word (a parser's default AND) finds nothing for
 most of them, so the words are OR-ed. Stop words stay in the index because they carry meaning
-("log out", "sign up"), but a word found in a large share of the documents ("how", "my",
+("log out" is not "log in"), but a word found in a large share of the documents ("how", "my",
 "change") must not decide what matches: the union of its postings is most of the index, and
 scoring all of it is what makes a pure-Python engine slow. So, as in the classic "common terms"
 query:
 
-- the **matching** query is the OR of the question's rarest words, taken while their postings
-  stay within a budget that grows with the index (always at least the rarest word);
-- the **optional** query holds the common words and a phrase-proximity boost on the title:
-  they add to the scores of what the rare words found, and add no document to it.
+- the **matching** query is the OR of the question's rarest words that are not stop words,
+  taken while their postings stay within a budget that grows with the index (at least one);
+- the **optional** query holds the question's other words (those whose postings alone fit the
+  budget) and a phrase-proximity boost on the title: they add to the scores of what the
+  matching words found, and add no document to it.
 
 Quoted phrases, prefixes (`refu*`) and field filters (`title:refund`) keep their meaning; a
 query that uses them is matched as parsed.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.qparser.plugins import BoostPlugin, EveryPlugin, RangePlugin
 from whoosh.query import AndMaybe, NullQuery, Or, Phrase, Query, Term
+from whoosh.query.compound import DefaultOr
 from whoosh.searching import Searcher
 
 from portal.search.analysis import STOP_TERMS, content_terms, terms
@@ -52,6 +54,12 @@ class Plan:
         return AndMaybe(self.matching, self.optional) if self.optional else self.matching
 
 
+def _or(clauses: list[Query]) -> Query:
+    """OR as a tree of union matchers. Whoosh's default for small indexes preloads every
+    clause into arrays the size of the index, which cost 10 ms a question at 150 articles."""
+    return DefaultOr(clauses)
+
+
 def _parser(schema) -> MultifieldParser:
     parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup)
     for plugin in (BoostPlugin, RangePlugin, EveryPlugin):
@@ -74,16 +82,27 @@ def _is_stop_word(clause: Query) -> bool:
 
 
 def _split_by_budget(clauses: list[Query], searcher: Searcher) -> tuple[list, list]:
-    """(matching, ranking-only) clauses: the rarest words within the postings budget."""
+    """(matching, ranking-only) clauses of a question's words.
+
+    Matching: the rarest words that are not stop words (stop words only when no other word of
+    the question is in the index), taken while their postings fit the budget, at least one.
+    Ranking-only: the other words whose postings alone fit the budget. A word found in more
+    documents than that says next to nothing about any of them, and is left out.
+    """
     budget = max(MATCH_BUDGET_SHARE * searcher.doc_count(), MATCH_BUDGET_MIN)
-    ordered = sorted(clauses, key=lambda clause: _frequency(clause, searcher))
+    frequency = {id(clause): _frequency(clause, searcher) for clause in clauses}
+    ordered = sorted(clauses, key=lambda clause: frequency[id(clause)])
+    found = [clause for clause in ordered if frequency[id(clause)]]
+    candidates = [clause for clause in found if not _is_stop_word(clause)] or found or ordered
     matching, spent = [], 0
-    for clause in ordered:
-        spent += _frequency(clause, searcher)
+    for clause in candidates:
+        spent += frequency[id(clause)]
         if matching and spent > budget:
             break
         matching.append(clause)
-    return matching, [clause for clause in clauses if clause not in matching]
+    ranking = [clause for clause in ordered
+               if clause not in matching and frequency[id(clause)] <= budget]
+    return matching, ranking
 
 
 def _flat_terms(query: Query) -> list[Term] | None:
@@ -110,7 +129,7 @@ def _single_words(query: Query) -> list[Query] | None:
     by_word: dict[str, list[Term]] = {}
     for term in found:
         by_word.setdefault(term.text, []).append(term)
-    return [Or(group) if len(group) > 1 else group[0] for group in by_word.values()]
+    return [_or(group) if len(group) > 1 else group[0] for group in by_word.values()]
 
 
 # Characters that give a query syntax; text without them is plain words and skips the parser
@@ -120,7 +139,7 @@ SYNTAX = re.compile(r"""["*:()\[\]{}^~]|(?:^|\s)[-+]|\b(?:AND|OR|NOT|ANDNOT|ANDM
 
 def _words_query(sequence: list[str]) -> Query:
     """A plain question: each distinct word in any searched field, OR-ed."""
-    return Or([Or([Term(fieldname, word) for fieldname in SEARCH_FIELDS])
+    return _or([_or([Term(fieldname, word) for fieldname in SEARCH_FIELDS])
                for word in dict.fromkeys(sequence)])
 
 
@@ -148,11 +167,8 @@ def plan_query(searcher: Searcher, text: str) -> Plan | None:
     if clauses is None:
         return Plan(matching=parsed, optional=None, words=words)
 
-    rare, common = _split_by_budget(clauses, searcher)
-    matching = Or(rare) if len(rare) > 1 else rare[0]
-    # Stop words that did not make the matching set rank only through the phrase boosts: their
-    # postings are the longest there are, and alone they say next to nothing.
-    optional = [clause for clause in common if not _is_stop_word(clause)]
+    rare, optional = _split_by_budget(clauses, searcher)
+    matching = _or(rare) if len(rare) > 1 else rare[0]
     if len(sequence) >= 2:
         optional.append(Phrase("title", sequence, slop=2, boost=TITLE_PHRASE_BOOST))
-    return Plan(matching=matching, optional=Or(optional) if optional else None, words=words)
+    return Plan(matching=matching, optional=_or(optional) if optional else None, words=words)

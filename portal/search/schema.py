@@ -14,7 +14,7 @@ PREVIEW_CHARS = 1500  # highlight a stored excerpt, not whole bodies (the measur
 # Bump when the fields or their analysis change: an index built with another version is
 # rebuilt from the database on first use (see SearchIndex).
 SCHEMA_VERSION = 3
-TITLE_BOOST = 2.0
+TITLE_BOOST = 1.5
 
 
 def build_schema() -> Schema:
