@@ -87,7 +87,8 @@ def build_index(folder: Path, documents: list, *, label: str = "index") -> dict:
             progress(f"{label}: {count}/{len(documents)} documents")
 
     started = time.perf_counter()
-    count = index.rebuild(lambda: documents, progress=report)
+    count = index.rebuild(lambda: documents, progress=report,
+                          processes=min(os.cpu_count() or 1, 4))  # as `flask search reindex`
     seconds = time.perf_counter() - started
     return {"index": index, "seconds": seconds, "count": count,
             "bytes": folder_size(index.current_generation())}

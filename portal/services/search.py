@@ -104,11 +104,14 @@ def searchable_count() -> int:
 
 
 def rebuild(index: SearchIndex | None = None, *,
-            progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database and swap it in; queued changes are covered."""
+            progress: Callable[[int], None] | None = None, processes: int = 1) -> int:
+    """Rebuild the whole index from the database and swap it in; queued changes are covered.
+
+    `processes` > 1 analyses in that many processes (the reindex command does; a rebuild
+    started inside a web request stays in its own process)."""
     index = index or search.index
     started = db.session.scalar(select(func.max(PendingIndexChange.id)))
-    count = index.rebuild(all_documents, progress=progress)
+    count = index.rebuild(all_documents, progress=progress, processes=processes)
     if started is not None:  # everything queued before the rebuild read the database is in it
         db.session.execute(delete(PendingIndexChange).where(PendingIndexChange.id <= started))
     db.session.commit()
