@@ -9,7 +9,6 @@ highlighted title and snippet), whether the top hit answers the question, and di
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from weakref import WeakKeyDictionary
@@ -65,17 +64,30 @@ def visibility_filter(*, staff: bool) -> Query:
     return Term("visibility", "public")
 
 
+# Sets of document numbers that depend only on the index state a searcher sees, so each is
+# computed once per searcher (searchers are reused until the index changes).
 _HIDDEN: WeakKeyDictionary[Searcher, frozenset[int]] = WeakKeyDictionary()
+_BY_CATEGORY: WeakKeyDictionary[Searcher, dict[str, frozenset[int]]] = WeakKeyDictionary()
 
 
 def hidden_from_customers(searcher: Searcher) -> frozenset[int]:
-    """Document numbers customers may not see, computed once per searcher (a searcher sees one
-    fixed state of the index). Internal documents are few, so this set stays small."""
+    """Document numbers customers may not see. Internal documents are few: the set is small."""
     hidden = _HIDDEN.get(searcher)
     if hidden is None:
         hidden = _HIDDEN[searcher] = frozenset(
             searcher.docs_for_query(Term("visibility", "internal")))
     return hidden
+
+
+def documents_by_category(searcher: Searcher) -> dict[str, frozenset[int]]:
+    """Category slug → its document numbers: facet counts become set intersections."""
+    groups = _BY_CATEGORY.get(searcher)
+    if groups is None:
+        groups = _BY_CATEGORY[searcher] = {
+            slug: frozenset(searcher.docs_for_query(Term("category", slug)))
+            for slug in (value.decode() if isinstance(value, bytes) else value
+                         for value in searcher.reader().lexicon("category"))}
+    return groups
 
 
 CATEGORY_FILTER = re.compile(r"(?:^|\s)category:([a-z0-9-]+)", re.IGNORECASE)
@@ -186,17 +198,18 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
     plan = plan_query(searcher, words)
     if plan is None:
         return results
-    hidden = frozenset() if staff else hidden_from_customers(searcher)
-    matched = [docnum for docnum in searcher.docs_for_query(plan.matching)
-               if docnum not in hidden]
-    categories = searcher.reader().column_reader("category")
-    counts = Counter(categories[docnum] for docnum in matched)
+    matched = set(searcher.docs_for_query(plan.matching))
+    if not staff:
+        matched -= hidden_from_customers(searcher)
+    groups = documents_by_category(searcher)
+    counts = {slug: len(matched & docs) for slug, docs in groups.items()}
     if category:
-        matched = [docnum for docnum in matched if categories[docnum] == category]
+        matched &= groups.get(category, frozenset())
     results.total = len(matched)
-    results.facets = sorted(counts.items(), key=lambda facet: (-facet[1], facet[0]))
+    results.facets = sorted(((slug, n) for slug, n in counts.items() if n),
+                            key=lambda facet: (-facet[1], facet[0]))
     if matched:
-        ranked = _ranked(searcher, plan, set(matched), limit=results.page * per_page)
+        ranked = _ranked(searcher, plan, matched, limit=results.page * per_page)
         marks = highlight_terms(searcher, plan.scoring)
         for docnum, score in ranked[(results.page - 1) * per_page:]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, marks))
