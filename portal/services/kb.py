@@ -290,7 +290,7 @@ def apply_pending(*args, **kwargs) -> int:
     return _apply_pending_now(*args, **kwargs)
 
 
-class deferred_indexing:  # noqa: N801 (lower case, like the context managers of contextlib)
+class deferred_indexing:  # lower case, like the context managers of contextlib
     """`with deferred_indexing(): …` saves leave index changes queued for the caller to apply."""
 
     def __enter__(self) -> None:

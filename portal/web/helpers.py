@@ -38,7 +38,9 @@ def external_url(endpoint: str, **values: object) -> str:
 def rate_limit(setting: str, *, methods: list[str] | None = None, scope: str | None = None):
     """Rate-limit a view by the limit string in config[`setting`] (read per request, so tests
     and settings can change it). Views with the same `scope` share one budget."""
-    limit = lambda: current_app.config[setting]  # noqa: E731
+    def limit() -> str:
+        return current_app.config[setting]
+
     if scope:
         return limiter.shared_limit(limit, scope=scope, methods=methods)
     return limiter.limit(limit, methods=methods)
