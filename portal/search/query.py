@@ -17,7 +17,7 @@ from whoosh import highlight
 from whoosh.query import And, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 
-from portal.search.analysis import STOP_TERMS, folding_analyzer, text_analyzer
+from portal.search.analysis import STOP_TERMS, folding_analyzer, stem_word, text_analyzer
 from portal.search.plan import MAX_QUERY_CHARS, SEARCH_FIELDS, Plan, plan_query
 
 # Share of the question's content words the top hit must contain to count as an answer; below
@@ -219,21 +219,34 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
     return results
 
 
+VOCABULARY = "title_words"
+
+
 def _visible_word(searcher: Searcher, word: str, allowed: Query) -> bool:
     """Whether a document the visitor may see holds `word` now. The term list alone is not
-    enough: Whoosh keeps a deleted document's words there until its segment is merged."""
-    return bool(len(searcher.search(Term("spell", word), filter=allowed, limit=1)))
+    enough: it holds internal titles too, and Whoosh keeps a deleted document's words there
+    until its segment is merged."""
+    return bool(len(searcher.search(Term(VOCABULARY, word), filter=allowed, limit=1)))
+
+
+def _known(reader, word: str) -> bool:
+    """A word the index holds anywhere: in a title or tag as typed, or as a searched term."""
+    if reader.doc_frequency(VOCABULARY, word):
+        return True
+    term = stem_word(word)
+    return any(reader.doc_frequency(fieldname, term) for fieldname in SEARCH_FIELDS)
 
 
 def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
-    """A respelling drawn from the public vocabulary, offered only if it finds something."""
+    """A respelling of the unknown words from the titles the visitor may see, offered only
+    if it finds something."""
     words = [token.text for token in folding_analyzer()(text[:MAX_QUERY_CHARS])]
     reader = searcher.reader()
-    corrector = searcher.corrector("spell")
+    corrector = searcher.corrector(VOCABULARY)
     allowed = visibility_filter(staff=staff)
     corrected, changed = [], False
     for word in words:
-        if len(word) > 2 and not word.isdigit() and reader.doc_frequency("spell", word) == 0:
+        if len(word) > 2 and not word.isdigit() and not _known(reader, word):
             suggestions = [candidate for candidate in
                            corrector.suggest(word, limit=3, maxdist=2, prefix=1)
                            if _visible_word(searcher, candidate, allowed)]

@@ -13,7 +13,7 @@ PREVIEW_CHARS = 1500  # highlight a stored excerpt, not whole bodies (the measur
 
 # Bump when the fields or their analysis change: an index built with another version is
 # rebuilt from the database on first use (see SearchIndex).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TITLE_BOOST = 1.5
 
 
@@ -34,9 +34,10 @@ def build_schema() -> Schema:
         language=ID(stored=True),
         popularity=NUMERIC(stored=True, sortable=True),
         preview=STORED(),
-        # Vocabulary for did-you-mean and suggestions: only public documents fill it.
-        spell=TEXT(analyzer=folding_analyzer(), spelling=True, phrase=False),
-        title_words=TEXT(analyzer=folding_analyzer(), phrase=False),
+        # Titles and tags as typed (folded, not stemmed): suggest-as-you-type completes them
+        # and did-you-mean draws its respellings from them. Whole bodies as a second,
+        # unstemmed vocabulary made 58 % of a full build (measured at 10k documents).
+        title_words=TEXT(analyzer=folding_analyzer(), phrase=False, spelling=True),
     )
 
 
@@ -61,14 +62,11 @@ class SearchDocument:
         return f"{self.kind}:{self.object_id}"
 
     def fields(self) -> dict:
-        public = self.visibility == "public"
         return {
             "key": self.key, "kind": self.kind, "slug": self.slug, "title": self.title,
             "body": self.body, "tags": " ".join(self.tags), "category": self.category,
             "category_name": self.category_name, "visibility": self.visibility,
             "language": self.language, "popularity": self.popularity,
             "preview": self.body[:PREVIEW_CHARS],
-            # Titles and the opening of each body are vocabulary enough to correct spelling.
-            "spell": f"{self.title} {self.body[:PREVIEW_CHARS]}" if public else "",
-            "title_words": self.title,
+            "title_words": " ".join([self.title, *self.tags]),
         }
