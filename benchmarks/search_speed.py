@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import (  # noqa: E402
+from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     CATEGORIES,
     PROJECT,
     VENV_BIN,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import (  # noqa: E402
+from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     PROJECT,
     HelpCentre,
     folder_size,
