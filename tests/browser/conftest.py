@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.domain.accounts import Role
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.conftest import empty_all_tables, test_config
 
 HERE = Path(__file__).resolve().parent
@@ -77,6 +77,8 @@ def live_server(database_url, tmp_path, _schema, smtp_server) -> Iterator[LiveSe
         MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
         MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_DEFAULT_SENDER=SENDER, MAIL_TIMEOUT=5,
     ))
+    with app.app_context():
+        limiter.reset()  # in CI the counters live in Redis and would outlast the previous test
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
