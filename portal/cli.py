@@ -31,12 +31,13 @@ def _now() -> datetime:
 
 @portal_cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load demo teams and people (idempotent)."""
+    """Load demo teams, people, help articles, complaint categories and tickets (idempotent)."""
     from portal.services.demo import DEMO_PASSWORD, seed_demo
 
     added = seed_demo(_now())
     click.echo(f"Demo data: {added['teams']} teams, {added['users']} people and "
-               f"{added['articles']} help articles added "
+               f"{added['articles']} help articles added; {added['categories']} complaint "
+               f"categories and {added['tickets']} tickets added "
                f"(password for every demo account: {DEMO_PASSWORD}).")
 
 
@@ -74,6 +75,15 @@ def outbox_send_command() -> None:
     counts = send_due(_now(), transport_from_config(current_app.config))
     click.echo(f"Outbox: {counts['sent']} sent, {counts['retry']} to retry, "
                f"{counts['failed']} failed.")
+
+
+@portal_cli.command("close-resolved")
+def close_resolved_command() -> None:
+    """Close tickets resolved more than 14 days ago that nobody reopened, once (for cron)."""
+    from portal.services.tickets import close_expired_resolutions
+
+    closed = close_expired_resolutions(_now())
+    click.echo(f"Closed {closed} resolved tickets.")
 
 
 @portal_cli.command("worker")

@@ -8,6 +8,7 @@ setting it cannot guess safely is missing.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,9 +33,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "signs cookies; generated once into instance/secret_key if unset"),
     Setting("DATABASE_URL", "sqlite:///instance/portal.db", "SQLAlchemy URL of the database"),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "folder of the Whoosh index"),
+    Setting("ATTACHMENTS_DIR", "instance/attachments", "uploaded files (kept outside static/)"),
+    Setting("ACCOUNT_NUMBER_PATTERN", r"[0-9]{6,20}",
+            "regular expression an account number on the complaint form must match"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "rate-limit counters; redis://… for >1 worker"),
     Setting("RATELIMIT_SEARCH", "60 per minute;1000 per hour",
             "searches (page and JSON API together) per client address"),
+    Setting("RATELIMIT_COMPLAINT", "10 per minute;50 per hour",
+            "complaint submissions per client address"),
     Setting("PORTAL_BASE_URL", None, "public URL used in e-mailed links, e.g. https://help.example"),
     Setting("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of dates shown and business hours"),
     Setting("PORTAL_DEFAULT_LOCALE", "en", "language when neither user nor browser says (en, vi)"),
@@ -110,6 +116,12 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
 
     database_url = _sqlite_url_in(instance_path, env.get("DATABASE_URL", "sqlite:///instance/portal.db"))
     index_dir = env.get("SEARCH_INDEX_DIR") or str(instance_path / "search-index")
+    account_pattern = env.get("ACCOUNT_NUMBER_PATTERN") or r"[0-9]{6,20}"
+    try:
+        re.compile(account_pattern)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"ACCOUNT_NUMBER_PATTERN {account_pattern!r} is not a regular expression.") from exc
     session_hours = _int(env, "SESSION_HOURS", "12")
     return {
         "PORTAL_ENV": mode,
@@ -117,6 +129,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": index_dir,
+        "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
+        "ACCOUNT_NUMBER_PATTERN": account_pattern,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",
@@ -125,6 +139,11 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "RATELIMIT_SEARCH": env.get("RATELIMIT_SEARCH") or "60 per minute;1000 per hour",
         "RATELIMIT_SUGGEST": "240 per minute",  # one request per pause in typing
         "RATELIMIT_FEEDBACK": "10 per minute;100 per hour",
+        "RATELIMIT_COMPLAINT": env.get("RATELIMIT_COMPLAINT") or "10 per minute;50 per hour",
+        "RATELIMIT_TRACK": "10 per minute;60 per hour",            # per client address
+        "RATELIMIT_TRACK_REFERENCE": "10 per 15 minutes;30 per day",  # per reference tried
+        "RATELIMIT_TICKET_REPLY": "20 per minute;200 per hour",
+        "RATELIMIT_LINK_EMAIL": "3 per 15 minutes;10 per day",
         "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "").rstrip("/") or None,
         "PORTAL_TIMEZONE": timezone,
         "BABEL_DEFAULT_LOCALE": locale,
@@ -148,7 +167,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Five attachments of 10 MB and the form around them; each file is checked on its own.
+        "MAX_CONTENT_LENGTH": 51 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,

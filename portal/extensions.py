@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from portal.database import Base
 from portal.passwords import PasswordHashing
 from portal.search.extension import SearchExtension
+from portal.storage import FileStoreExtension
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
@@ -20,3 +21,4 @@ limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 passwords = PasswordHashing()
 search = SearchExtension()
+files = FileStoreExtension()

@@ -24,4 +24,31 @@ def periodic_jobs(app: Flask) -> list[PeriodicJob]:
             apply_pending(timeout=WORKER_WRITE_TIMEOUT)
 
     return [PeriodicJob("outbox", 15, send_outbox),
-            PeriodicJob("search-index", 10, apply_search_changes)]
+            PeriodicJob("search-index", 10, apply_search_changes),
+            *ticket_jobs(app)]
+
+
+def ticket_jobs(app: Flask) -> list[PeriodicJob]:
+    """Complaint housekeeping: each job commits its own work and is safe to run again."""
+    from portal.services.deflection import decide_outcomes
+    from portal.services.ticket_files import purge_staged
+    from portal.services.tickets import close_expired_resolutions
+
+    def close_resolved() -> None:
+        """Resolved tickets nobody reopened within 14 days close by themselves."""
+        with app.app_context():
+            close_expired_resolutions(datetime.now(UTC))
+
+    def decide_deflections() -> None:
+        """Settle clicked suggestions whose 30 minutes are over (deflected or not)."""
+        with app.app_context():
+            decide_outcomes(datetime.now(UTC))
+
+    def purge_staged_files() -> None:
+        """Remove files of complaint forms nobody finished within a day."""
+        with app.app_context():
+            purge_staged(datetime.now(UTC))
+
+    return [PeriodicJob("close-resolved", 300, close_resolved),
+            PeriodicJob("deflection-outcomes", 60, decide_deflections),
+            PeriodicJob("purge-staged-files", 3600, purge_staged_files)]

@@ -5,9 +5,19 @@ from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleR
 from portal.models.outbox import OutboxMessage
 from portal.models.search import PendingIndexChange, SearchLog
 from portal.models.team import Team, team_members
+from portal.models.ticket import Attachment, ComplaintCategory, Ticket, TicketEvent, TicketMessage
+from portal.models.tracking import ArticleSuggestion, EmailVerification, TrackingToken
 from portal.models.user import PasswordResetToken, User, UserSession
 
 __all__ = [
+    "ArticleSuggestion",
+    "Attachment",
+    "ComplaintCategory",
+    "EmailVerification",
+    "Ticket",
+    "TicketEvent",
+    "TicketMessage",
+    "TrackingToken",
     "Article",
     "ArticleCategory",
     "ArticleFeedback",

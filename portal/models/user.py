@@ -35,6 +35,8 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The e-mail address this account proved it reads (claiming guest tickets needs it).
+    email_verified: Mapped[str | None] = mapped_column(String(254))
 
     teams: Mapped[list[Team]] = relationship(
         secondary="team_members", back_populates="members", order_by="Team.name"

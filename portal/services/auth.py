@@ -6,8 +6,6 @@ SHA-256. Ending a session deletes the row, so a replayed old cookie finds nothin
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -21,10 +19,8 @@ from portal.extensions import db, passwords
 from portal.models import PasswordResetToken, User, UserSession
 from portal.notify.outbox import queue_email
 from portal.services import audit
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from portal.services.tokens import hash_token as _hash_token
+from portal.services.tokens import new_token
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -75,7 +71,7 @@ def authenticate(email: str, password: str) -> User | None:
 def start_session(user: User, *, now: datetime, lifetime: timedelta,
                   user_agent: str = "", ip_address: str = "") -> str:
     """Open a sign-in for `user` and return the token for the cookie."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.session.add(UserSession(
         token_hash=_hash_token(token), user_id=user.id, created_at=now,
         expires_at=now + lifetime, user_agent=user_agent[:255], ip_address=ip_address[:45]))
@@ -137,7 +133,7 @@ def request_password_reset(email: str, *, now: datetime, lifetime_minutes: int,
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.session.add(PasswordResetToken(
         token_hash=_hash_token(token), user_id=user.id, created_at=now,
         expires_at=accounts.reset_expiry(now, lifetime_minutes)))

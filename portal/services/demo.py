@@ -12,6 +12,8 @@ from portal.domain.accounts import Role
 from portal.extensions import db
 from portal.models import Team, User
 from portal.services import users as user_service
+from portal.services.complaint_categories import ensure_default_categories, route_unrouted
+from portal.services.demo_tickets import seed_demo_tickets
 from portal.services.kb_io import import_articles
 
 log = logging.getLogger(__name__)
@@ -41,11 +43,21 @@ PEOPLE = [
     ("emily.nguyen@example.com", "Emily Nguyen", Role.CUSTOMER, None, [], "en"),
 ]
 
+# Which team a complaint category is routed to (categories routed by an admin keep theirs).
+CATEGORY_TEAMS = {
+    "billing-fees": "Billing",
+    "delivery": "Delivery",
+    "product": "Technical",
+    "account": "Technical",
+    "service-quality": "Technical",
+}
+
 
 def seed_demo(now: datetime) -> dict[str, int]:
-    """Create the demo teams, people and help articles that do not exist yet; return how many
-    of each were added. Existing articles (matched by slug) are left as they are."""
-    added = {"teams": 0, "users": 0, "articles": 0}
+    """Create the demo teams, people, help articles, complaint categories and tickets that do
+    not exist yet; return how many of each were added. Existing articles (matched by slug) are
+    left as they are."""
+    added = {"teams": 0, "users": 0, "articles": 0, "categories": 0, "tickets": 0}
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     for name, description in TEAMS.items():
         if name not in teams:
@@ -65,4 +77,7 @@ def seed_demo(now: datetime) -> dict[str, int]:
     for rejected in report.rejected:
         log.warning("demo article %s not loaded: %s", rejected.label, rejected.reason)
     added["articles"] = report.created
+    added["categories"] = ensure_default_categories()
+    route_unrouted({slug: teams[name] for slug, name in CATEGORY_TEAMS.items()})
+    added["tickets"] = seed_demo_tickets(now)
     return added

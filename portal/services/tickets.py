@@ -1,0 +1,420 @@
+"""Ticket use cases: file a complaint, reply, change status, assign, resolve, close.
+
+Each takes the acting person and `now`, writes its TicketEvent rows next to the change, queues
+its e-mails in the same transaction, and commits once. A stale `expected_version` (someone else
+changed the ticket since the form was shown) raises StaleTicket and overwrites nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.domain import references, sla
+from portal.domain import tickets as rules
+from portal.domain.accounts import normalize_email
+from portal.domain.attachments import MAX_PER_MESSAGE
+from portal.domain.errors import DomainError
+from portal.domain.tickets import EventType, Status, Visibility
+from portal.extensions import db
+from portal.markdown import render_markdown
+from portal.models import ComplaintCategory, Team, Ticket, TicketMessage, User
+from portal.services import ticket_notices as notices
+from portal.services.ticket_core import (
+    SYSTEM,
+    StaleTicket,
+    TicketActor,
+    as_customer,
+    as_staff,
+    check_version,
+    commit,
+    record_event,
+    set_status,
+)
+from portal.services.ticket_files import (
+    Upload,
+    attach_staged,
+    check_uploads,
+    discard,
+    staged_files,
+    store_uploads,
+)
+from portal.services.tracking import issue_token
+
+__all__ = [  # the ticket use cases, and the names their callers need with them
+    "SYSTEM", "ComplaintDraft", "Filing", "ReplyResult", "StaleTicket", "TicketActor", "assign",
+    "as_customer", "as_staff", "change_priority", "change_status", "close",
+    "close_expired_resolutions", "customer_reply", "file_complaint", "record_event", "resolve",
+    "staff_reply",
+]
+
+REFERENCE_ATTEMPTS = 8
+T = TypeVar("T")
+
+
+@dataclass
+class ComplaintDraft:
+    """What the complaint form (or an agent, or the forum) submits."""
+
+    subject: str
+    description: str
+    contact_name: str
+    contact_email: str
+    category_id: int | None = None
+    contact_phone: str = ""
+    account_number: str = ""
+    urgent: bool = False
+    uploads: list[Upload] = field(default_factory=list)
+    staged_ids: list[int] = field(default_factory=list)  # files kept from an unfinished form
+    submission_key: str | None = None
+    channel: rules.Channel = rules.Channel.WEB
+    locale: str = "en"
+    session_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Filing:
+    ticket: Ticket
+    created: bool             # False when this submission had already made the ticket
+    token: str | None = None  # the private tracking link's token, known only now
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+def _validate_draft(draft: ComplaintDraft) -> None:
+    if not draft.subject.strip():
+        raise DomainError("required", field="subject")
+    if not draft.description.strip():
+        raise DomainError("required", field="description")
+    if not draft.contact_name.strip():
+        raise DomainError("required", field="contact_name")
+    if not draft.contact_email.strip():
+        raise DomainError("required", field="contact_email")
+    if len(draft.subject) > rules.SUBJECT_MAX:
+        raise DomainError("too_long", field="subject")
+    if len(draft.description) > rules.DESCRIPTION_MAX:
+        raise DomainError("too_long", field="description")
+    check_uploads(draft.uploads)
+
+
+def _existing_submission(key: str | None) -> Ticket | None:
+    if not key:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.submission_key == key))
+
+
+@contextmanager
+def _undone_on_error() -> Iterator[list[str]]:
+    """Build a new ticket: on any error before the commit, roll back and remove the files
+    stored so far (the yielded list). No autoflush, so that a reference clash surfaces only in
+    _commit, which cleans up the same way."""
+    stored: list[str] = []
+    try:
+        with db.session.no_autoflush:
+            yield stored
+    except Exception:
+        db.session.rollback()
+        discard(stored)
+        raise
+
+
+def _reference_clash(error: IntegrityError) -> bool:
+    """The insert failed on the unique reference (a random collision), not on something else."""
+    return re.search(r"tickets[._]reference", str(error.orig)) is not None
+
+
+def _with_fresh_reference(attempt: Callable[[], T], *, submission_key: str | None = None,
+                          duplicate: Callable[[Ticket], T] | None = None) -> T:
+    """Run `attempt` (which creates a ticket and commits) until its random reference is free.
+
+    A clash rolls the whole transaction back and runs it again. No savepoint on purpose:
+    SQLite's driver commits the transaction when the savepoint that began it is released, so
+    a failure after the insert would leave a ticket without its events. When the same
+    submission key was committed meanwhile (a double click racing itself), that ticket is the
+    answer, through `duplicate`.
+    """
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            return attempt()
+        except IntegrityError as error:
+            db.session.rollback()
+            existing = _existing_submission(submission_key)
+            if existing is not None and duplicate is not None:
+                return duplicate(existing)
+            if not _reference_clash(error):
+                raise
+    raise RuntimeError("could not find a free ticket reference")
+
+
+def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
+                   calendar: sla.BusinessCalendar | None) -> Filing:
+    """Everything filing does except the commit (follow-ups add to the same transaction)."""
+    existing = _existing_submission(draft.submission_key)
+    if existing is not None:
+        return Filing(existing, created=False)
+    _validate_draft(draft)
+    category = db.session.get(ComplaintCategory, draft.category_id) if draft.category_id else None
+    if draft.category_id and (category is None or not category.active):
+        raise DomainError("category_not_found", field="category_id")
+    promise = sla.promise_for(calendar or sla.BusinessCalendar(), now)
+    customer = actor if actor is not None and not actor.is_staff else None
+    ticket = Ticket(
+        subject=" ".join(draft.subject.split()), description=draft.description.strip(),
+        description_html=render_markdown(draft.description.strip()), category=category,
+        priority=rules.customer_priority(draft.urgent).value, flagged_urgent=draft.urgent,
+        status=Status.NEW.value, customer=customer, contact_name=draft.contact_name.strip(),
+        contact_email=normalize_email(draft.contact_email),
+        contact_phone=draft.contact_phone.strip(), account_number=draft.account_number.strip(),
+        locale=draft.locale, channel=draft.channel.value,
+        team=category.default_team if category else None, tier=1,
+        submission_key=draft.submission_key, session_hash=draft.session_hash,
+        created_at=now, updated_at=now, first_response_due_at=promise.first_response_due,
+        resolution_due_at=promise.resolution_due)
+    ticket.reference = references.new_reference()
+    db.session.add(ticket)
+    who = as_staff(actor) if actor is not None and actor.is_staff else as_customer(ticket,
+                                                                                   customer)
+    record_event(ticket, EventType.RECEIVED, who, now, to_value=Status.NEW.value,
+                 channel=draft.channel.value)
+    if ticket.team is not None:
+        record_event(ticket, EventType.TEAM_ASSIGNED, SYSTEM, now, to_value=ticket.team.name,
+                     team=ticket.team.name)
+    token = issue_token(ticket, now=now, kind="link")
+    return Filing(ticket, created=True, token=token)
+
+
+def file_complaint(draft: ComplaintDraft, *, actor: User | None, now: datetime,
+                   calendar: sla.BusinessCalendar | None = None) -> Filing:
+    """Record a complaint as a new ticket routed to its category's team, with its promise, and
+    e-mail the customer the reference and the private tracking link.
+
+    Idempotent: the same `submission_key` a second time returns the first ticket.
+    """
+    def attempt() -> Filing:
+        staged = staged_files(draft.staged_ids, session_hash=draft.session_hash)
+        if len(staged) + len(draft.uploads) > MAX_PER_MESSAGE:
+            raise DomainError("too_many_files", field="attachments")
+        with _undone_on_error() as stored:
+            filing = _create_ticket(draft, actor=actor, now=now, calendar=calendar)
+            if not filing.created:
+                return filing
+            attach_staged(filing.ticket, None, staged)
+            stored += store_uploads(filing.ticket, None, draft.uploads)
+            notices.received(filing.ticket, token=filing.token, now=now)
+        commit(stored)
+        return filing
+
+    return _with_fresh_reference(attempt, submission_key=draft.submission_key,
+                                 duplicate=lambda ticket: Filing(ticket, created=False))
+
+
+# --- conversation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplyResult:
+    message: TicketMessage | None  # None when the reply became a follow-up ticket instead
+    follow_up: Ticket | None = None
+
+
+def _add_message(ticket: Ticket, actor: TicketActor, body: str, visibility: Visibility,
+                 now: datetime) -> TicketMessage:
+    body = body.strip()
+    if not body:
+        raise DomainError("required", field="body")
+    if len(body) > rules.MESSAGE_MAX:
+        raise DomainError("too_long", field="body")
+    message = TicketMessage(ticket=ticket, author_id=actor.user_id, author_kind=actor.kind.value,
+                            author_name=actor.name[:120], body_md=body,
+                            body_html=render_markdown(body), visibility=visibility.value,
+                            created_at=now)
+    db.session.add(message)
+    ticket.updated_at = now
+    return message
+
+
+def _follow_up(closed: Ticket, actor: TicketActor, body: str, uploads: list[Upload],
+               now: datetime, calendar: sla.BusinessCalendar | None) -> ReplyResult:
+    body = body.strip()
+    if not body:  # checked here so that the error names the reply's field, not "description"
+        raise DomainError("required", field="body")
+    if len(body) > rules.MESSAGE_MAX:
+        raise DomainError("too_long", field="body")
+
+    def attempt() -> ReplyResult:
+        category = closed.category
+        draft = ComplaintDraft(
+            subject=closed.subject, description=body, contact_name=closed.contact_name,
+            contact_email=closed.contact_email,
+            category_id=category.id if category is not None and category.active else None,
+            contact_phone=closed.contact_phone, account_number=closed.account_number,
+            uploads=uploads, locale=closed.locale)
+        with _undone_on_error() as stored:
+            filing = _create_ticket(draft, actor=actor.user, now=now, calendar=calendar)
+            follow_up = filing.ticket
+            follow_up.follow_up_of = closed
+            # The old ticket's owner owns the follow-up too, whoever holds the link.
+            follow_up.customer = closed.customer
+            record_event(closed, EventType.FOLLOW_UP_CREATED, actor, now,
+                         to_value=follow_up.reference, reference=follow_up.reference)
+            stored += store_uploads(follow_up, None, uploads)
+            notices.received(follow_up, token=filing.token, now=now)
+        commit(stored)
+        return ReplyResult(None, follow_up)
+
+    return _with_fresh_reference(attempt)
+
+
+def customer_reply(ticket: Ticket, actor: TicketActor, body: str, *, now: datetime,
+                   uploads: list[Upload] | None = None,
+                   calendar: sla.BusinessCalendar | None = None) -> ReplyResult:
+    """The customer writes. A pending or recently resolved ticket reopens; a closed one (or
+    one resolved too long ago) stays closed and the reply starts a linked follow-up ticket."""
+    uploads = uploads or []
+    check_uploads(uploads)
+    outcome = rules.customer_reply_outcome(ticket.status_enum, resolved_at=ticket.resolved_at,
+                                           now=now)
+    if outcome is rules.ReplyOutcome.FOLLOW_UP:
+        return _follow_up(ticket, actor, body, uploads, now, calendar)
+    message = _add_message(ticket, actor, body, Visibility.PUBLIC, now)
+    record_event(ticket, EventType.CUSTOMER_REPLIED, actor, now)
+    if outcome is rules.ReplyOutcome.REOPENS:
+        set_status(ticket, Status.OPEN, actor, now)
+    stored = store_uploads(ticket, message, uploads)
+    commit(stored)
+    return ReplyResult(message)
+
+
+def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Visibility,
+                now: datetime, uploads: list[Upload] | None = None,
+                expected_version: int | None = None,
+                then_status: Status | None = None) -> ReplyResult:
+    """An agent answers the customer (public) or leaves a note for colleagues (internal).
+
+    The first public reply stops the first-response clock and opens a new ticket; the agent may
+    set the status in the same step (e.g. pending the customer's answer)."""
+    uploads = uploads or []
+    check_uploads(uploads)
+    check_version(ticket, expected_version)
+    # Check the requested status before writing anything: a refused one leaves no half reply.
+    after_reply = (rules.agent_reply_status(ticket.status_enum)
+                   if visibility is Visibility.PUBLIC else ticket.status_enum)
+    if then_status is not None and then_status is not after_reply:
+        rules.check_transition(after_reply, then_status, actor.kind,
+                               resolved_at=ticket.resolved_at, now=now)
+    message = _add_message(ticket, actor, body, visibility, now)
+    if visibility is Visibility.INTERNAL:
+        record_event(ticket, EventType.NOTE_ADDED, actor, now)
+    else:
+        record_event(ticket, EventType.AGENT_REPLIED, actor, now)
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        opened = rules.agent_reply_status(ticket.status_enum)
+        if opened is not ticket.status_enum:
+            set_status(ticket, opened, actor, now)
+    moved = then_status is not None and then_status is not ticket.status_enum
+    if moved:
+        set_status(ticket, then_status, actor, now)
+    stored = store_uploads(ticket, message, uploads)
+    if visibility is Visibility.PUBLIC:
+        notices.agent_replied(ticket, message, now=now,
+                              awaiting_customer=ticket.status_enum is Status.PENDING_CUSTOMER)
+    elif moved and then_status is Status.PENDING_CUSTOMER:
+        notices.pending_customer(ticket, now=now)  # a note is not sent, the status change is
+    if moved and then_status is Status.RESOLVED:
+        notices.resolved(ticket, now=now)
+    commit(stored)
+    return ReplyResult(message)
+
+
+# --- status, assignment ---------------------------------------------------------------------
+
+def change_status(ticket: Ticket, target: Status, actor: TicketActor, *, now: datetime,
+                  expected_version: int | None = None, note: str = "") -> Ticket:
+    check_version(ticket, expected_version)
+    rules.check_transition(ticket.status_enum, target, actor.kind,
+                           resolved_at=ticket.resolved_at, now=now)
+    if target is Status.RESOLVED and note.strip():
+        ticket.resolution_note = note.strip()
+    if target is Status.CLOSED and note.strip():
+        ticket.lesson_learned = note.strip()
+    set_status(ticket, target, actor, now)
+    if target is Status.RESOLVED:
+        notices.resolved(ticket, now=now)
+    elif target is Status.PENDING_CUSTOMER:
+        notices.pending_customer(ticket, now=now)
+    commit()
+    return ticket
+
+
+def resolve(ticket: Ticket, actor: TicketActor, *, now: datetime, note: str = "",
+            expected_version: int | None = None) -> Ticket:
+    """Resolve with a resolution note (what was done); the customer may reopen for 14 days."""
+    return change_status(ticket, Status.RESOLVED, actor, now=now, note=note,
+                         expected_version=expected_version)
+
+
+def close(ticket: Ticket, actor: TicketActor, *, now: datetime, lesson_learned: str = "",
+          expected_version: int | None = None) -> Ticket:
+    """Close a resolved ticket for good, recording the lesson learned (for training)."""
+    return change_status(ticket, Status.CLOSED, actor, now=now, note=lesson_learned,
+                         expected_version=expected_version)
+
+
+def assign(ticket: Ticket, actor: TicketActor, *, now: datetime, team_id: int | None,
+           assignee_id: int | None, expected_version: int | None = None) -> Ticket:
+    """Route the ticket to a team and (optionally) one of its people."""
+    check_version(ticket, expected_version)
+    team = db.session.get(Team, team_id) if team_id else None
+    if team_id and (team is None or not team.active):
+        raise DomainError("team_not_found", field="team_id")
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and (assignee is None or not assignee.is_staff or not assignee.active):
+        raise DomainError("assignee_not_found", field="assignee_id")
+    if team is not None and team.id != ticket.team_id:
+        before = ticket.team.name if ticket.team else ""
+        ticket.team = team
+        record_event(ticket, EventType.TEAM_ASSIGNED, actor, now, from_value=before,
+                     to_value=team.name, team=team.name)
+    if assignee_id != ticket.assignee_id:
+        before = ticket.assignee.name if ticket.assignee else ""
+        ticket.assignee = assignee
+        record_event(ticket, EventType.ASSIGNEE_CHANGED, actor, now, from_value=before,
+                     to_value=assignee.name if assignee else "")
+    if ticket.status_enum is Status.NEW and (team or assignee):
+        set_status(ticket, Status.OPEN, actor, now)
+    ticket.updated_at = now
+    commit()
+    return ticket
+
+
+def change_priority(ticket: Ticket, priority: rules.Priority, actor: TicketActor, *,
+                    now: datetime, expected_version: int | None = None) -> Ticket:
+    """Agents decide the priority (a customer's urgent flag is only a request)."""
+    check_version(ticket, expected_version)
+    if priority.value != ticket.priority:
+        record_event(ticket, EventType.PRIORITY_CHANGED, actor, now, from_value=ticket.priority,
+                     to_value=priority.value)
+        ticket.priority = priority.value
+        ticket.updated_at = now
+    commit()
+    return ticket
+
+
+def close_expired_resolutions(now: datetime, *, limit: int = 500) -> int:
+    """Worker job: close tickets resolved more than 14 days ago that nobody reopened."""
+    cutoff = now - rules.REOPEN_WINDOW
+    tickets = list(db.session.scalars(select(Ticket).where(
+        Ticket.status == Status.RESOLVED.value, Ticket.resolved_at < cutoff)
+        .order_by(Ticket.resolved_at).limit(limit)))
+    for ticket in tickets:
+        if rules.due_for_auto_close(ticket.status_enum, ticket.resolved_at, now):
+            set_status(ticket, Status.CLOSED, SYSTEM, now)
+    commit()
+    return len(tickets)
