@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract --ignore-dirs=".*" --no-location --sort-output -F babel.cfg -k _l -o portal/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i portal/translations/messages.pot -d portal/translations
 
 clean:

@@ -52,6 +52,9 @@ def register_config(app: Flask, overrides: dict) -> None:
 
 
 def register_logging(app: Flask) -> None:
+    from portal.web.redact import install_redaction
+
+    install_redaction()  # tokens in URLs (/t/…, reset links) never reach access logs
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.WARNING,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -71,7 +74,16 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (registers the tables on the metadata)
-    from portal.extensions import babel, db, limiter, login_manager, migrate, passwords, search
+    from portal.extensions import (
+        babel,
+        db,
+        files,
+        limiter,
+        login_manager,
+        migrate,
+        passwords,
+        search,
+    )
     from portal.web.i18n import select_locale, select_timezone
 
     if not event.contains(Engine, "connect", _configure_sqlite):
@@ -86,6 +98,7 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     passwords.init_app(app)
     search.init_app(app)
+    files.init_app(app)
     register_login(app, login_manager)
 
 
@@ -121,14 +134,20 @@ def register_csrf(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.web.admin import bp as admin_bp
+    from portal.web.agent import bp as agent_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.editor import bp as editor_bp
     from portal.web.kb import bp as kb_bp
     from portal.web.public import bp as public_bp
+    from portal.web.tickets import bp as tickets_bp
+    from portal.web.track import bp as track_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(kb_bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(track_bp)
+    app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

@@ -35,6 +35,7 @@ PUBLIC = Policy("public", EVERYONE)
 GUESTS = Policy("guests", EVERYONE, guests_only=True)
 SIGNED_IN = Policy("signed_in", frozenset({CUSTOMER, AGENT, SUPERVISOR, ADMIN}))
 STAFF = Policy("staff", frozenset({AGENT, SUPERVISOR, ADMIN}))
+CUSTOMERS = Policy("customers", frozenset({CUSTOMER}))
 SUPERVISORS = Policy("supervisors", frozenset({SUPERVISOR, ADMIN}))
 ADMINS = Policy("admins", frozenset({ADMIN}))
 # Knowledge-base editors: specialists (tier 2+) who turn solved cases into articles, and leads.
@@ -61,6 +62,32 @@ ACCESS: dict[str, Policy] = {
     "kb.search": PUBLIC,
     "kb.api_search": PUBLIC,
     "kb.suggest": PUBLIC,
+    # complaints: filing, and the customer's own list (per-ticket access: web/ticket_access.py)
+    "tickets.new": PUBLIC,
+    "tickets.received": PUBLIC,
+    "tickets.suggest": PUBLIC,
+    "tickets.mine": CUSTOMERS,
+    "tickets.claim": CUSTOMERS,
+    "tickets.verify_email": CUSTOMERS,
+    "tickets.confirm_email": CUSTOMERS,
+    # following a complaint: private links, reference + e-mail, owners (checked per ticket)
+    "track.lookup": PUBLIC,
+    "track.resend_link": PUBLIC,
+    "track.open_link": PUBLIC,
+    "track.ticket": PUBLIC,
+    "track.reply": PUBLIC,
+    "track.solved": PUBLIC,
+    "track.reopen": PUBLIC,
+    "track.sign_out_link": PUBLIC,
+    "track.api_ticket": PUBLIC,
+    "track.attachment": PUBLIC,
+    # agents (which tickets each may open: web/ticket_access.py)
+    "agent.queue": STAFF,
+    "agent.ticket": STAFF,
+    "agent.reply": STAFF,
+    "agent.status": STAFF,
+    "agent.assign": STAFF,
+    "agent.priority": STAFF,
     # knowledge-base editing
     "editor.articles": EDITORS,
     "editor.new_article": EDITORS,
@@ -83,6 +110,9 @@ ACCESS: dict[str, Policy] = {
     "admin.edit_team": SUPERVISORS,
     "admin.deactivate_team": SUPERVISORS,
     "admin.activate_team": SUPERVISORS,
+    "admin.complaint_categories": ADMINS,
+    "admin.new_complaint_category": ADMINS,
+    "admin.edit_complaint_category": ADMINS,
 }
 
 

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
-from flask import current_app, request, url_for
+from flask import current_app, request, session, url_for
+from jinja2.utils import htmlsafe_json_dumps
 
+from portal.domain.sla import BusinessCalendar
 from portal.extensions import limiter
 
 
 def utc_now() -> datetime:
     """The one place the web layer reads the clock; services receive it as `now`."""
     return datetime.now(UTC)
+
+
+def session_id() -> str:
+    """This browser session's random id (made on first use): ties searches, suggestions and
+    staged uploads to what the same browser does later."""
+    sid = session.get("sid")
+    if not sid:
+        sid = session["sid"] = secrets.token_urlsafe(16)
+    return sid
+
+
+def business_calendar() -> BusinessCalendar:
+    """The calendar promises are computed on, in the configured business time zone."""
+    return BusinessCalendar(timezone=current_app.config["PORTAL_TIMEZONE"])
 
 
 def client_ip() -> str:
@@ -25,6 +42,12 @@ def user_agent() -> str:
 def form_status(form) -> int:
     """422 when a submitted form is shown again with errors, so clients and tests can tell."""
     return 422 if form.is_submitted() and form.errors else 200
+
+
+def json_response(payload: dict):
+    """JSON whose <, >, & and ' are written as \\u escapes: the same data, never mark-up."""
+    return current_app.response_class(str(htmlsafe_json_dumps(payload)),
+                                      mimetype="application/json")
 
 
 def external_url(endpoint: str, **values: object) -> str:

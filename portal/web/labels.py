@@ -1,12 +1,49 @@
-"""Translated names for stored values (roles…), shared by forms and templates."""
+"""Translated names for stored values (roles, ticket statuses, priorities), shared by forms
+and templates."""
 
 from flask_babel import lazy_gettext as _l
 
 from portal.domain.accounts import Role
+from portal.domain.tickets import EventType, Priority, Status
 
 ROLE_LABELS = {
     Role.CUSTOMER.value: _l("Customer"),
     Role.AGENT.value: _l("Agent"),
     Role.SUPERVISOR.value: _l("Supervisor"),
     Role.ADMIN.value: _l("Administrator"),
+}
+
+STATUS_LABELS = {
+    Status.NEW.value: _l("New"),
+    Status.OPEN.value: _l("Open"),
+    Status.PENDING_CUSTOMER.value: _l("Waiting for the customer"),
+    Status.RESOLVED.value: _l("Resolved"),
+    Status.CLOSED.value: _l("Closed"),
+}
+
+# The same, as the customer reads them about their own ticket.
+CUSTOMER_STATUS_LABELS = {
+    **STATUS_LABELS,
+    Status.PENDING_CUSTOMER.value: _l("Awaiting your reply"),
+}
+
+PRIORITY_LABELS = {
+    Priority.LOW.value: _l("Low"),
+    Priority.NORMAL.value: _l("Normal"),
+    Priority.HIGH.value: _l("High"),
+    Priority.URGENT.value: _l("Urgent"),
+}
+
+# A ticket's public timeline, as the customer reads it (portal.domain.tickets.PUBLIC_EVENTS).
+EVENT_LABELS = {
+    EventType.RECEIVED.value: _l("Complaint received"),
+    EventType.STATUS_CHANGED.value: _l("Status changed"),
+    EventType.TEAM_ASSIGNED.value: _l("Assigned to a team"),
+    EventType.ESCALATED.value: _l("Passed to our specialist team"),
+    EventType.CUSTOMER_REPLIED.value: _l("Your message"),
+    EventType.AGENT_REPLIED.value: _l("Our answer"),
+    EventType.RESOLVED.value: _l("Resolved"),
+    EventType.REOPENED.value: _l("Reopened"),
+    EventType.CLOSED.value: _l("Closed"),
+    EventType.FOLLOW_UP_CREATED.value: _l("Follow-up complaint opened"),
 }

@@ -164,7 +164,7 @@ def test_article_page_has_breadcrumb_body_feedback_and_more_help(client, library
     assert 'action="/help/articles/reset-your-password/feedback"' in page
     assert 'name="csrf_token"' in page and '<textarea id="feedback-comment" name="comment"' in page
     assert 'name="helpful" value="yes"' in page and 'name="helpful" value="no"' in page
-    assert "Still need help?" in page and 'href="/register"' in page  # no complaint form yet
+    assert "Still need help?" in page and 'href="/complaints/new' in page
 
 
 def test_article_page_counts_views_and_shows_related_articles(client, library, now, topics):
@@ -308,7 +308,7 @@ def test_no_results_suggest_popular_articles_and_other_help(client, library):
     assert "0 results for “xylophone”" in page
     assert "Sorry, we could not find an article about that." in page
     assert "Popular articles" in page and "Reset your password" in page
-    assert "Still need help?" in page and 'href="/register"' in page
+    assert "Still need help?" in page and 'href="/complaints/new"' in page
 
 
 def test_empty_search_shows_the_box_and_popular_articles(client, library):

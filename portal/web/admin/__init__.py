@@ -1,5 +1,7 @@
-"""Administration: users (admins) and teams (supervisors and admins)."""
+"""Administration: users (admins), teams (supervisors and admins), complaint categories
+(admins)."""
 
+from portal.web.admin import categories as _categories  # noqa: F401  (registers its routes)
 from portal.web.admin.routes import bp
 
 __all__ = ["bp"]

@@ -1,14 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.accounts import PASSWORD_MAX_LENGTH
@@ -55,3 +64,18 @@ class TeamForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: its only job is to carry the CSRF token of a one-button action."""
+
+
+def _team_id(value):
+    """"" (no team) → None; anything else must be a whole number (else: invalid choice)."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ComplaintCategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[
+        DataRequired(_l("Enter a name.")), Length(max=80)])
+    name_vi = StringField(_l("Name in Vietnamese"), validators=[Length(max=80)])
+    default_team_id = SelectField(_l("Team that receives these complaints"), coerce=_team_id)
+    position = IntegerField(_l("Position on the form"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=1000, message=_l("Use a number from 0 to 1000."))])
+    active = BooleanField(_l("Offered on the complaint form"), default=True)

@@ -1,11 +1,9 @@
 import html
 import re
-import secrets
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,12 +13,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2.utils import htmlsafe_json_dumps
 
 from portal.domain.errors import NotFound
-from portal.services import kb
+from portal.services import deflection, kb
 from portal.services import search as search_service
-from portal.web.helpers import rate_limit, utc_now
+from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
     MAX_SUGGEST_CHARS,
     FeedbackForm,
@@ -44,19 +41,11 @@ def _is_staff() -> bool:
     return bool(current_user.is_authenticated and current_user.is_staff)
 
 
-def _session_id() -> str:
-    """This browser session's random id (made on first use): ties searches to later clicks."""
-    sid = session.get("sid")
-    if not sid:
-        sid = session["sid"] = secrets.token_urlsafe(16)
-    return sid
-
-
 def _voter_key(*, create: bool) -> str:
     """Who is voting: the account when signed in, else a hash of the session id."""
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
-    sid = _session_id() if create else session.get("sid", "")
+    sid = session_id() if create else session.get("sid", "")
     return "session:" + search_service.session_hash(sid) if sid else ""
 
 
@@ -67,12 +56,6 @@ def _readable_article(slug: str, *, staff: bool):
         return kb.readable_article(slug, is_staff=staff)
     except NotFound:
         abort(404)
-
-
-def _json(payload: dict):
-    """JSON whose <, >, & and ' are written as \\u escapes: the same data, never mark-up."""
-    return current_app.response_class(str(htmlsafe_json_dumps(payload)),
-                                      mimetype="application/json")
 
 
 def _plain_snippet(snippet_html: str) -> str:
@@ -116,7 +99,10 @@ def article(slug: str):
     kb.record_view(found)
     log_id = search_log_id(request.args.get("from_search"))
     if log_id is not None:
-        search_service.record_click(log_id, found.slug, session_id=_session_id())
+        search_service.record_click(log_id, found.slug, session_id=session_id())
+    suggestion_id = search_log_id(request.args.get("from_suggestion"))
+    if suggestion_id is not None:  # opened from the complaint form's suggestions
+        deflection.record_click(suggestion_id, session_id=session_id(), now=utc_now())
     return render_template(
         "kb/article.html", article=found, form=FeedbackForm(),
         my_vote=kb.feedback_of(found, _voter_key(create=False)),
@@ -154,7 +140,7 @@ def search():
             results = search_service.search_articles(
                 args.q, staff=staff, category=args.category, page=results.pages,
                 per_page=PER_PAGE)
-        log_id = search_service.log_search(args.q, results.total, session_id=_session_id(),
+        log_id = search_service.log_search(args.q, results.total, session_id=session_id(),
                                            source="page", now=utc_now())
     popular = kb.popular_articles(is_staff=staff) if not results or not results.total else []
     names = _category_names()
@@ -172,12 +158,12 @@ def search():
 def api_search():
     q = clean_query(request.args.get("q"))
     if not q:
-        return _json({"results": [], "total": 0, "did_you_mean": None})
+        return json_response({"results": [], "total": 0, "did_you_mean": None})
     results = search_service.search_articles(q, staff=_is_staff(),
                                              per_page=api_limit(request.args.get("limit")))
-    search_service.log_search(q, results.total, session_id=_session_id(), source="api",
+    search_service.log_search(q, results.total, session_id=session_id(), source="api",
                               now=utc_now())
-    return _json({
+    return json_response({
         "results": [{"kind": hit.kind, "slug": hit.slug, "title": hit.title,
                      "url": url_for("kb.article", slug=hit.slug),
                      "snippet": _plain_snippet(hit.snippet_html), "score": hit.score}
@@ -192,5 +178,5 @@ def api_search():
 def suggest():
     q = clean_query(request.args.get("q"), MAX_SUGGEST_CHARS)
     pairs = search_service.suggestions(q, staff=_is_staff(), limit=SUGGESTIONS) if q else []
-    return _json({"suggestions": [{"title": title, "url": url_for("kb.article", slug=slug)}
-                                  for slug, title in pairs]})
+    return json_response({"suggestions": [
+        {"title": title, "url": url_for("kb.article", slug=slug)} for slug, title in pairs]})

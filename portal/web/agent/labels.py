@@ -1,0 +1,81 @@
+"""Words for the agent pages: the queue's filters, channels, and every timeline event as staff
+read it (customers read the public subset, worded in portal/web/labels.py)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.domain.tickets import Channel, EventType
+from portal.models import Ticket, TicketEvent
+from portal.services.agent_queue import ACTIVE, ALL
+from portal.web.labels import PRIORITY_LABELS, STATUS_LABELS
+
+QUEUE_FILTERS = {
+    ACTIVE: _l("Active (new, open, waiting)"),
+    **STATUS_LABELS,
+    ALL: _l("All tickets"),
+}
+
+CHANNEL_LABELS = {
+    Channel.WEB.value: _l("Complaint form"),
+    Channel.FORUM.value: _l("Community forum"),
+    Channel.AGENT.value: _l("Filed by an agent"),
+}
+
+STAFF_EVENT_LABELS = {
+    EventType.RECEIVED.value: _l("Complaint received"),
+    EventType.STATUS_CHANGED.value: _l("Status changed"),
+    EventType.TEAM_ASSIGNED.value: _l("Team assigned"),
+    EventType.ASSIGNEE_CHANGED.value: _l("Assignee changed"),
+    EventType.PRIORITY_CHANGED.value: _l("Priority changed"),
+    EventType.ESCALATED.value: _l("Escalated"),
+    EventType.CUSTOMER_REPLIED.value: _l("Customer replied"),
+    EventType.AGENT_REPLIED.value: _l("Reply sent to the customer"),
+    EventType.NOTE_ADDED.value: _l("Internal note added"),
+    EventType.RESOLVED.value: _l("Resolved"),
+    EventType.REOPENED.value: _l("Reopened"),
+    EventType.CLOSED.value: _l("Closed"),
+    EventType.FOLLOW_UP_CREATED.value: _l("Follow-up ticket opened"),
+    EventType.LINK_SENT.value: _l("Tracking link sent"),
+    EventType.LINK_REVOKED.value: _l("Tracking link signed out"),
+    EventType.CLAIMED.value: _l("Claimed by the customer's account"),
+}
+
+STATUS_EVENTS = {EventType.STATUS_CHANGED.value, EventType.RESOLVED.value,
+                 EventType.REOPENED.value, EventType.CLOSED.value}
+
+
+def _change(before: str, after: str) -> str:
+    return _("%(before)s → %(after)s", before=before or _("none"), after=after or _("none"))
+
+
+def event_label(event: TicketEvent) -> str:
+    return str(STAFF_EVENT_LABELS.get(event.type, event.type))
+
+
+def event_text(event: TicketEvent) -> str:
+    """What changed, in words (empty when the label says it all)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.type in STATUS_EVENTS:
+        return _change(str(STATUS_LABELS.get(event.from_value, event.from_value)),
+                       str(STATUS_LABELS.get(event.to_value, event.to_value)))
+    if event.type == EventType.PRIORITY_CHANGED:
+        return _change(str(PRIORITY_LABELS.get(event.from_value, event.from_value)),
+                       str(PRIORITY_LABELS.get(event.to_value, event.to_value)))
+    if event.type in (EventType.TEAM_ASSIGNED, EventType.ASSIGNEE_CHANGED):
+        return _change(event.from_value, event.to_value)
+    if event.type == EventType.ESCALATED:
+        return str(data.get("to_label") or event.to_value or "")
+    if event.type == EventType.RECEIVED:
+        channel = str(data.get("channel") or "")
+        return str(CHANNEL_LABELS.get(channel, channel))
+    return ""
+
+
+def event_actor(event: TicketEvent, ticket: Ticket) -> str:
+    if event.actor is not None:
+        return event.actor.name
+    if event.actor_kind == "customer":
+        return ticket.contact_name
+    return _("Portal (automatic)")

@@ -1,0 +1,89 @@
+"""Per-object access to tickets for the web layer: who is looking, and may they see this one?
+
+Customers see their own tickets; guests see the tickets whose private link (or reference +
+e-mail) this browser session proved, as long as the grant's token is still valid; staff see
+what `domain.ticket_access` allows. Views call `customer_ticket_or_404` / `staff_ticket_or_404`
+and never decide this themselves. A ticket the visitor may not see answers 404, exactly like
+one that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import abort, session
+from flask_login import current_user
+
+from portal.domain.accounts import Role
+from portal.domain.errors import NotFound
+from portal.domain.ticket_access import customer_may_view, staff_may_view
+from portal.models import Ticket
+from portal.services import tracking
+from portal.services.ticket_queries import get_by_reference
+from portal.web.helpers import utc_now
+
+GRANTS_KEY = "ticket_grants"
+MAX_GRANTS = 20
+
+
+def remember_grant(grant: tracking.Grant) -> None:
+    """Let this browser session see the grant's ticket (newest grants kept, at most 20)."""
+    grants = [g for g in session.get(GRANTS_KEY, []) if g[0] != grant.ticket_id]
+    grants.append([grant.ticket_id, grant.token_id])
+    session[GRANTS_KEY] = grants[-MAX_GRANTS:]
+
+
+def forget_grant(ticket_id: int) -> None:
+    session[GRANTS_KEY] = [g for g in session.get(GRANTS_KEY, []) if g[0] != ticket_id]
+
+
+def _session_grant(ticket: Ticket) -> tracking.Grant | None:
+    for ticket_id, token_id in session.get(GRANTS_KEY, []):
+        if ticket_id == ticket.id:
+            return tracking.Grant(ticket_id, token_id)
+    return None
+
+
+def holds_valid_grant(ticket: Ticket) -> bool:
+    grant = _session_grant(ticket)
+    return grant is not None and tracking.grant_is_valid(grant, ticket, now=utc_now())
+
+
+def is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_staff)
+
+
+def staff_may_see(ticket: Ticket) -> bool:
+    if not is_staff():
+        return False
+    return staff_may_view(role=Role(current_user.role), user_id=current_user.id,
+                          team_ids={team.id for team in current_user.teams},
+                          ticket_team_id=ticket.team_id, ticket_assignee_id=ticket.assignee_id)
+
+
+def customer_may_see(ticket: Ticket) -> bool:
+    """The customer side of a ticket: its owner, or a browser holding a valid grant."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None and ticket.customer_id == user_id:
+        return True
+    return customer_may_view(user_id=user_id, ticket_customer_id=ticket.customer_id,
+                             holds_valid_token=holds_valid_grant(ticket))
+
+
+def find_ticket(reference: str) -> Ticket | None:
+    try:
+        return get_by_reference(reference)
+    except NotFound:
+        return None
+
+
+def customer_ticket_or_404(reference: str) -> Ticket:
+    ticket = find_ticket(reference)
+    if ticket is None or not customer_may_see(ticket):
+        abort(404)
+    return ticket
+
+
+def staff_ticket_or_404(reference: str) -> Ticket:
+    ticket = find_ticket(reference)
+    if ticket is None or not staff_may_see(ticket):
+        abort(404)
+    return ticket
