@@ -7,6 +7,7 @@ return aware datetimes in UTC.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -103,3 +104,64 @@ def promise_for(calendar: BusinessCalendar, received_at: datetime, *,
                                              timedelta(hours=first_response_hours)),
         resolution_due=add_working_days(calendar, received_at, resolution_days),
     )
+
+
+# --- targets and policies ---------------------------------------------------------------------
+
+class Unit(enum.StrEnum):
+    BUSINESS_HOURS = "business_hours"
+    WORKING_DAYS = "working_days"
+
+
+@dataclass(frozen=True)
+class Target:
+    """An SLA target: so many business hours, or so many working days."""
+
+    amount: int
+    unit: Unit = Unit.BUSINESS_HOURS
+
+
+@dataclass(frozen=True)
+class Policy:
+    first_response: Target
+    resolution: Target
+
+
+# The seeds' promise for normal and low; urgent and high are tighter. Admins edit them.
+DEFAULT_POLICIES: dict[str, Policy] = {
+    "low": Policy(Target(24), Target(20, Unit.WORKING_DAYS)),
+    "normal": Policy(Target(24), Target(20, Unit.WORKING_DAYS)),
+    "high": Policy(Target(8), Target(5, Unit.WORKING_DAYS)),
+    "urgent": Policy(Target(2), Target(2, Unit.WORKING_DAYS)),
+}
+
+
+def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> datetime:
+    """When a clock started at `start` with this target runs out."""
+    if Unit(target.unit) is Unit.WORKING_DAYS:
+        return add_working_days(calendar, start, target.amount)
+    return add_business_time(calendar, start, timedelta(hours=target.amount))
+
+
+def business_elapsed(calendar: BusinessCalendar, start: datetime, end: datetime,
+                     pauses: Iterable[tuple[datetime, datetime | None]] = ()) -> timedelta:
+    """Working time between `start` and `end`, leaving out the pauses (an open pause, whose end
+    is None, lasts until `end`). Zero when `end` is not after `start`."""
+    total = _working_time_between(calendar, start, end)
+    for pause_start, pause_end in pauses:
+        lower, upper = max(pause_start, start), min(pause_end or end, end)
+        if upper > lower:
+            total -= _working_time_between(calendar, lower, upper)
+    return max(total, timedelta(0))
+
+
+def _working_time_between(calendar: BusinessCalendar, start: datetime,
+                          end: datetime) -> timedelta:
+    total = timedelta(0)
+    if end <= start:
+        return total
+    for opening, closing in calendar.windows_from(start):
+        if opening >= end:
+            break
+        total += min(closing, end) - opening
+    return total

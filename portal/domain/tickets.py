@@ -151,6 +151,29 @@ class EventType(enum.StrEnum):
     LINK_SENT = "link_sent"
     LINK_REVOKED = "link_revoked"
     CLAIMED = "claimed"
+    # the agent console
+    CATEGORY_CHANGED = "category_changed"
+    TAGS_CHANGED = "tags_changed"
+    COLLABORATOR_ADDED = "collaborator_added"
+    COLLABORATOR_REMOVED = "collaborator_removed"
+    MENTIONED = "mentioned"
+    RISK_FLAGGED = "risk_flagged"
+    ARTICLE_LINKED = "article_linked"
+    # the SLA log: every clock event
+    SLA_STARTED = "sla_started"
+    SLA_PAUSED = "sla_paused"
+    SLA_RESUMED = "sla_resumed"
+    SLA_RECALCULATED = "sla_recalculated"
+    SLA_FIRST_RESPONSE_MET = "sla_first_response_met"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+
+
+SLA_EVENTS = frozenset({
+    EventType.SLA_STARTED, EventType.SLA_PAUSED, EventType.SLA_RESUMED,
+    EventType.SLA_RECALCULATED, EventType.SLA_FIRST_RESPONSE_MET, EventType.SLA_WARNING,
+    EventType.SLA_BREACHED,
+})
 
 
 # What the customer's timeline may show. Everything else (who the assignee is, internal notes,

@@ -4,12 +4,22 @@ from portal.models.audit import AuditEvent
 from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleRevision
 from portal.models.outbox import OutboxMessage
 from portal.models.search import PendingIndexChange, SearchLog
+from portal.models.sla import CalendarSettings, EscalationRule, Holiday, SlaPolicy
 from portal.models.team import Team, team_members
 from portal.models.ticket import Attachment, ComplaintCategory, Ticket, TicketEvent, TicketMessage
+from portal.models.ticket_work import CannedResponse, Escalation, TicketCollaborator, TicketTag
 from portal.models.tracking import ArticleSuggestion, EmailVerification, TrackingToken
 from portal.models.user import PasswordResetToken, User, UserSession
 
 __all__ = [
+    "CalendarSettings",
+    "CannedResponse",
+    "Escalation",
+    "EscalationRule",
+    "Holiday",
+    "SlaPolicy",
+    "TicketCollaborator",
+    "TicketTag",
     "ArticleSuggestion",
     "Attachment",
     "ComplaintCategory",

@@ -47,6 +47,9 @@ class Article(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     language: Mapped[str] = mapped_column(String(5), default="en")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Knowledge capture: the escalated ticket this article was written up from.
+    source_ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL", use_alter=True), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,8 +30,11 @@ class Team(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The team lead (a supervisor, usually): told of SLA warnings and level-1 breaches.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
     members: Mapped[list[User]] = relationship(
         secondary=team_members, back_populates="teams", order_by="User.name"
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,7 @@ from portal.domain.tickets import Channel, Priority, Status, Visibility
 from portal.extensions import db
 
 if TYPE_CHECKING:
+    from portal.models.kb import Article
     from portal.models.team import Team
     from portal.models.user import User
 
@@ -62,6 +64,16 @@ class Ticket(db.Model):
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_contact_email", "contact_email"),
+        # the agent queue: one index per filter and per sort, each ending in id for keyset paging
+        Index("ix_tickets_sla_due", "sla_due_at", "id"),
+        Index("ix_tickets_priority_rank", "priority_rank", "sla_due_at", "id"),
+        Index("ix_tickets_updated", "updated_at", "id"),
+        Index("ix_tickets_created", "created_at", "id"),
+        Index("ix_tickets_category", "category_id", "status"),
+        Index("ix_tickets_tier_status", "tier", "status"),
+        Index("ix_tickets_escalated_to", "escalated_to_id", "status"),
+        Index("ix_tickets_risk", "risk_flag", "status"),
+        Index("ix_tickets_subject_lower", text("lower(subject)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +82,7 @@ class Ticket(db.Model):
     description: Mapped[str] = mapped_column(Text)
     description_html: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("complaint_categories.id", ondelete="SET NULL"), index=True)
+        ForeignKey("complaint_categories.id", ondelete="SET NULL"))
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
     flagged_urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
@@ -98,6 +110,24 @@ class Ticket(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     lesson_learned: Mapped[str] = mapped_column(Text, default="")
+    # SLA clock. sla_due_at is the next deadline (first response while unanswered, then
+    # resolution); NULL while paused or once resolved. The queue sorts and filters on it.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business seconds left to the resolution deadline when the clock paused.
+    sla_remaining_seconds: Mapped[int | None] = mapped_column(Integer)
+    # 1 low … 4 urgent, so that "sort by priority" is an index scan.
+    priority_rank: Mapped[int] = mapped_column(Integer, default=2)
+    # Escalation: the highest matrix level reached, the last escalation, and its named target.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    # Risk signs (domain/risk.py): the flag, and the reasons shown to agents.
+    risk_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # Knowledge capture: the article written up from this ticket.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -107,6 +137,8 @@ class Ticket(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     team: Mapped[Team | None] = relationship()
     follow_up_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+    article: Mapped[Article | None] = relationship(foreign_keys=[article_id])
 
     @property
     def status_enum(self) -> Status:
@@ -186,6 +218,8 @@ class TicketEvent(db.Model):
     from_value: Mapped[str] = mapped_column(String(120), default="")
     to_value: Mapped[str] = mapped_column(String(120), default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Set for steps that must happen once (the SLA sweep's warnings and breaches).
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -26,6 +26,7 @@ from portal.domain.tickets import EventType, Status, Visibility
 from portal.extensions import db
 from portal.markdown import render_markdown
 from portal.models import ComplaintCategory, Team, Ticket, TicketMessage, User
+from portal.services import risk_signs
 from portal.services import ticket_notices as notices
 from portal.services.ticket_core import (
     SYSTEM,
@@ -183,6 +184,7 @@ def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
                                                                                    customer)
     record_event(ticket, EventType.RECEIVED, who, now, to_value=Status.NEW.value,
                  channel=draft.channel.value)
+    risk_signs.check_complaint(ticket, now)
     if ticket.team is not None:
         record_event(ticket, EventType.TEAM_ASSIGNED, SYSTEM, now, to_value=ticket.team.name,
                      team=ticket.team.name)
@@ -284,6 +286,7 @@ def customer_reply(ticket: Ticket, actor: TicketActor, body: str, *, now: dateti
         return _follow_up(ticket, actor, body, uploads, now, calendar)
     message = _add_message(ticket, actor, body, Visibility.PUBLIC, now)
     record_event(ticket, EventType.CUSTOMER_REPLIED, actor, now)
+    risk_signs.check_customer_reply(ticket, message, now)
     if outcome is rules.ReplyOutcome.REOPENS:
         set_status(ticket, Status.OPEN, actor, now)
     stored = store_uploads(ticket, message, uploads)

@@ -15,6 +15,7 @@ import pytest
 from portal.domain.errors import DomainError
 from portal.domain.tickets import (
     PUBLIC_EVENTS,
+    SLA_EVENTS,
     REOPEN_WINDOW,
     Actor,
     EventType,
@@ -217,7 +218,10 @@ def test_the_customer_timeline_shows_every_step_of_their_complaint(event):
 
 def test_every_event_type_is_classified_as_public_or_internal_on_purpose():
     internal = {EventType.NOTE_ADDED, EventType.ASSIGNEE_CHANGED, EventType.PRIORITY_CHANGED,
-                EventType.LINK_SENT, EventType.LINK_REVOKED, EventType.CLAIMED}
+                EventType.LINK_SENT, EventType.LINK_REVOKED, EventType.CLAIMED,
+                EventType.CATEGORY_CHANGED, EventType.TAGS_CHANGED, EventType.COLLABORATOR_ADDED,
+                EventType.COLLABORATOR_REMOVED, EventType.MENTIONED, EventType.RISK_FLAGGED,
+                EventType.ARTICLE_LINKED, *SLA_EVENTS}
     assert set(EventType) == set(PUBLIC_EVENTS) | internal
 
 
