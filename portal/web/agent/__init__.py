@@ -1,5 +1,7 @@
-"""The agent side of tickets: the queue and one ticket's page (replies, notes, status)."""
+"""The agent side of tickets: the queue, one ticket's workspace, escalation, canned responses
+and knowledge capture. Importing the modules below adds their routes to the one blueprint."""
 
+from portal.web.agent import canned, escalation, knowledge
 from portal.web.agent.routes import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "canned", "escalation", "knowledge"]
