@@ -1,92 +1,40 @@
-"""Service-level promises on a business calendar: working hours per weekday, holidays, a zone.
+"""Service-level promises on a business calendar: the targets per priority (and category), and
+the state of a ticket's clocks at a moment.
 
 The defaults come from the user's complaint procedure: a first answer within 24 business hours
-and a resolution within 20 working days. All functions are pure: they take aware datetimes and
-return aware datetimes in UTC.
+and a resolution within 20 working days; urgent and high are tighter. Two clocks run: the
+first-response clock from filing to the first public answer, and the resolution clock from
+filing to resolution, which pauses while the ticket waits for the customer (and while it is
+resolved: a reopen resumes it with the time that was left). All functions are pure.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from portal.domain.business_calendar import (  # noqa: F401  (re-exported: `from sla import X`)
+    OFFICE_HOURS,
+    VIETNAM_HOLIDAY_NAMES,
+    VIETNAM_HOLIDAYS,
+    BusinessCalendar,
+    CalendarHasNoWorkingTime,
+    WeekHours,
+    add_business_time,
+    add_working_days,
+    business_elapsed,
+    business_time_left,
+    subtract_business_time,
+    vietnam_holidays,
+    working_time_between,
+)
 
 FIRST_RESPONSE_HOURS = 24
 RESOLUTION_WORKING_DAYS = 20
-
-# Vietnam's public holidays (days off work) for this year and next; admins edit them later.
-VIETNAM_HOLIDAYS = frozenset(date.fromisoformat(d) for d in (
-    "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
-    "2026-04-27", "2026-04-30", "2026-05-01", "2026-09-01", "2026-09-02",
-    "2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11",
-    "2027-04-16", "2027-04-30", "2027-05-03", "2027-09-02", "2027-09-03",
-))
-
-WeekHours = dict[int, tuple[time, time]]  # weekday (Monday = 0) -> opening, closing
-OFFICE_HOURS: WeekHours = {day: (time(8, 0), time(17, 0)) for day in range(5)}
-
-
-@dataclass(frozen=True)
-class BusinessCalendar:
-    timezone: str = "Asia/Ho_Chi_Minh"
-    hours: WeekHours = field(default_factory=lambda: dict(OFFICE_HOURS))
-    holidays: frozenset[date] = VIETNAM_HOLIDAYS
-
-    def __hash__(self) -> int:  # the dict field is not hashable; calendars are compared by value
-        return hash((self.timezone, tuple(sorted(self.hours.items())), self.holidays))
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def working_window(self, day: date) -> tuple[datetime, datetime] | None:
-        """The day's opening and closing as aware datetimes, or None on a day off."""
-        if day in self.holidays or day.weekday() not in self.hours:
-            return None
-        opening, closing = self.hours[day.weekday()]
-        zone = self.zone
-        return datetime.combine(day, opening, zone), datetime.combine(day, closing, zone)
-
-    def windows_from(self, start: datetime) -> Iterable[tuple[datetime, datetime]]:
-        """Working windows from `start` on (the first one clipped to start), for up to 3 years."""
-        local = start.astimezone(self.zone)
-        for offset in range(366 * 3):
-            window = self.working_window(local.date() + timedelta(days=offset))
-            if window is None:
-                continue
-            opening, closing = window
-            if closing <= local:
-                continue
-            yield max(opening, local), closing
-
-
-class CalendarHasNoWorkingTime(ValueError):
-    """The calendar has no working hours at all within three years."""
-
-
-def add_business_time(calendar: BusinessCalendar, start: datetime, amount: timedelta) -> datetime:
-    """The moment `amount` of working time after `start` (time outside working hours is skipped)."""
-    remaining = amount
-    for opening, closing in calendar.windows_from(start):
-        available = closing - opening
-        if remaining <= available:
-            return (opening + remaining).astimezone(UTC)
-        remaining -= available
-    raise CalendarHasNoWorkingTime(calendar.timezone)
-
-
-def add_working_days(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
-    """The end of the `days`-th working day after the day the clock starts.
-
-    A complaint received on a working day during hours counts from that day; one received after
-    closing, at a weekend or on a holiday counts from the next working day.
-    """
-    for counted, (_opening, closing) in enumerate(calendar.windows_from(start)):
-        if counted == days:
-            return closing.astimezone(UTC)
-    raise CalendarHasNoWorkingTime(calendar.timezone)
+BREACHING_SOON = timedelta(hours=2)  # business time left under which a clock is "breaching soon"
+PRIORITY_RANK = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
 
 
 @dataclass(frozen=True)
@@ -106,6 +54,11 @@ def promise_for(calendar: BusinessCalendar, received_at: datetime, *,
     )
 
 
+def priority_rank(priority: str) -> int:
+    """1 low … 4 urgent (the queue sorts on it); an unknown priority counts as normal."""
+    return PRIORITY_RANK.get(str(priority), PRIORITY_RANK["normal"])
+
+
 # --- targets and policies ---------------------------------------------------------------------
 
 class Unit(enum.StrEnum):
@@ -119,6 +72,9 @@ class Target:
 
     amount: int
     unit: Unit = Unit.BUSINESS_HOURS
+
+    def __str__(self) -> str:  # words-neutral, for event data: "2 business_hours"
+        return f"{self.amount} {Unit(self.unit).value}"
 
 
 @dataclass(frozen=True)
@@ -135,6 +91,20 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "urgent": Policy(Target(2), Target(2, Unit.WORKING_DAYS)),
 }
 
+# Policies as admins set them: (priority, category id) -> Policy; category None = the default.
+Policies = Mapping[tuple[str, int | None], Policy]
+
+
+def policy_for(policies: Policies, priority: str, category_id: int | None) -> Policy:
+    """The category's override for this priority, else the priority's default, else the
+    built-in default (else normal's, for a priority nobody configured)."""
+    priority = str(priority)
+    if category_id is not None and (priority, category_id) in policies:
+        return policies[(priority, category_id)]
+    if (priority, None) in policies:
+        return policies[(priority, None)]
+    return DEFAULT_POLICIES.get(priority, DEFAULT_POLICIES["normal"])
+
 
 def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> datetime:
     """When a clock started at `start` with this target runs out."""
@@ -143,25 +113,94 @@ def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> da
     return add_business_time(calendar, start, timedelta(hours=target.amount))
 
 
-def business_elapsed(calendar: BusinessCalendar, start: datetime, end: datetime,
-                     pauses: Iterable[tuple[datetime, datetime | None]] = ()) -> timedelta:
-    """Working time between `start` and `end`, leaving out the pauses (an open pause, whose end
-    is None, lasts until `end`). Zero when `end` is not after `start`."""
-    total = _working_time_between(calendar, start, end)
-    for pause_start, pause_end in pauses:
-        lower, upper = max(pause_start, start), min(pause_end or end, end)
-        if upper > lower:
-            total -= _working_time_between(calendar, lower, upper)
-    return max(total, timedelta(0))
+# --- pausing ----------------------------------------------------------------------------------
+
+def remaining_at_pause(calendar: BusinessCalendar, paused_at: datetime,
+                       due: datetime) -> timedelta:
+    """Business time left on a clock stopped at `paused_at` (negative: already breached)."""
+    return business_time_left(calendar, paused_at, due)
 
 
-def _working_time_between(calendar: BusinessCalendar, start: datetime,
-                          end: datetime) -> timedelta:
-    total = timedelta(0)
-    if end <= start:
-        return total
-    for opening, closing in calendar.windows_from(start):
-        if opening >= end:
-            break
-        total += min(closing, end) - opening
-    return total
+def due_on_resume(calendar: BusinessCalendar, now: datetime, remaining: timedelta) -> datetime:
+    """The new deadline of a clock resumed at `now` with `remaining` business time left; a
+    clock that was already breached stays breached by the same business time."""
+    if remaining >= timedelta(0):
+        return add_business_time(calendar, now, remaining)
+    return subtract_business_time(calendar, now, -remaining)
+
+
+# --- the state of the clocks at a moment ------------------------------------------------------
+
+ACTIVE_STATUSES = frozenset({"new", "open", "pending_customer"})
+
+
+class Clock(enum.StrEnum):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class SlaSnapshot:
+    """What the clocks need to know about a ticket (services build it from the row)."""
+
+    status: str
+    created_at: datetime
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    paused_at: datetime | None = None          # the resolution clock stopped (pending, resolved)
+    remaining_seconds: int | None = None       # business seconds left when it stopped
+
+
+@dataclass(frozen=True)
+class SlaState:
+    clock: Clock | None            # the clock that runs now, None when none does
+    due: datetime | None           # when the running clock runs out
+    left: timedelta | None         # business time left (negative once breached); frozen if paused
+    paused: bool                   # the resolution clock waits (pending customer)
+    stopped: bool                  # resolved or closed: no clock runs any more
+    first_response_breached: bool
+    resolution_breached: bool
+    breaching_soon: bool           # a running clock has less than BREACHING_SOON left
+    share_used: float | None       # share of the running clock's target used (0.75 = 75 %)
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+
+    @property
+    def breached(self) -> bool:
+        return self.first_response_breached or self.resolution_breached
+
+
+def sla_state(snapshot: SlaSnapshot, now: datetime, calendar: BusinessCalendar) -> SlaState:
+    """Which clock runs, its deadline, the business time left, and what is breached."""
+    s = snapshot
+    active = s.status in ACTIVE_STATUSES
+    paused = active and s.paused_at is not None
+    answered_by = s.first_response_at or (None if active else s.resolved_at) or now
+    first_breached = s.first_response_due is not None and answered_by > s.first_response_due
+    if s.paused_at is not None and s.remaining_seconds is not None:
+        resolution_breached = s.remaining_seconds < 0
+    else:
+        resolution_breached = (s.resolution_due is not None
+                               and (s.resolved_at if not active and s.resolved_at else now)
+                               > s.resolution_due)
+    clock, due, left = None, None, None
+    if active and s.first_response_at is None and s.first_response_due is not None:
+        clock, due = Clock.FIRST_RESPONSE, s.first_response_due
+    elif active and not paused and s.resolution_due is not None:
+        clock, due = Clock.RESOLUTION, s.resolution_due
+    if due is not None:
+        left = business_time_left(calendar, now, due)
+    elif paused and s.remaining_seconds is not None:
+        left = timedelta(seconds=s.remaining_seconds)
+    share = None
+    if due is not None and left is not None:
+        total = working_time_between(calendar, s.created_at, due)
+        share = 1.0 if total <= timedelta(0) else max(0.0, (total - left) / total)
+    soon = due is not None and left is not None and now <= due and left < BREACHING_SOON
+    return SlaState(clock=clock, due=due, left=left, paused=paused, stopped=not active,
+                    first_response_breached=first_breached,
+                    resolution_breached=resolution_breached, breaching_soon=soon,
+                    share_used=share, first_response_due=s.first_response_due,
+                    resolution_due=s.resolution_due)

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from portal.domain.sla import BusinessCalendar, add_business_time, subtract_business_time
 from portal.domain.tickets import Priority, Status, Visibility
 from portal.extensions import db
 from portal.models import ComplaintCategory, Team, Ticket, User
+from portal.services import sla_settings
 from portal.services import tickets as ticket_service
 
 
@@ -71,6 +73,9 @@ class DemoTicket:
     account_number: str = ""
     urgent: bool = False
     steps: list = field(default_factory=list)  # hours after filing, in order
+    # Hours counted on the business calendar (working time only), so that the ticket's SLA
+    # state is the same whatever day the demo is loaded on.
+    business: bool = False
 
 
 AN, ESZTER, MINH, MAI = ("agent1@example.com", "agent2@example.com", "agent3@example.com",
@@ -182,6 +187,68 @@ DEMO_TICKETS = [
 ]
 
 
+# One ticket in each SLA state, whatever the day: on track, breaching soon, first response
+# breached, resolution breached, paused pending the customer, resolved in time.
+SLA_DEMO_TICKETS = [
+    DemoTicket(
+        "demo-sla-on-track", 1, "account", "en", "Two-factor codes arrive late",
+        "The sign-in codes reach my phone five minutes after I ask for them, so they have "
+        "expired by then.", customer="john.carter@example.com", business=True),
+    DemoTicket(
+        "demo-sla-breaching-soon", 1.5, "billing-fees", "vi",
+        "Thẻ bị khoá sau khi thanh toán ở nước ngoài",
+        "Thẻ của tôi bị khoá ngay sau một giao dịch ở Singapore. Tôi đang ở nước ngoài và không "
+        "còn cách thanh toán nào khác.", customer="bao.dang@example.com", urgent=True,
+        business=True),
+    DemoTicket(
+        "demo-sla-first-response-breached", 5, "delivery", "en",
+        "Wrong item delivered, need the right one before Friday",
+        "I ordered a 55-inch TV and received a 43-inch one. I need the right one before my "
+        "event on Friday.", customer="emily.nguyen@example.com", urgent=True, business=True),
+    DemoTicket(
+        "demo-sla-resolution-breached", 30, "product", "vi",
+        "Điều hoà mới lắp không lạnh",
+        "Điều hoà lắp hôm thứ Hai chạy nhưng không lạnh, phòng vẫn 31 độ.",
+        guest=("Hoàng Thị Lan", "lan.hoang@example.net"), phone="0987 654 321", urgent=True,
+        business=True, steps=[
+            Assign(0.5, "Technical", ESZTER),
+            Reply(1, ESZTER, "Chào chị Lan,\n\nEm rất tiếc về sự bất tiện này. Kỹ thuật viên sẽ "
+                  "liên hệ chị để hẹn lịch kiểm tra gas và dàn nóng."),
+        ]),
+    DemoTicket(
+        "demo-sla-paused", 4, "service-quality", "en",
+        "Store staff refused to accept a return",
+        "The store on Lê Lợi refused my return within the 30 days although I had the receipt.",
+        customer="john.carter@example.com", business=True, steps=[
+            Assign(0.5, "Technical", ESZTER),
+            Reply(1, ESZTER, "Hello John,\n\nI am sorry about your visit. Could you send us a "
+                  "photo of the receipt and tell us the time you were in the store?",
+                  then=Status.PENDING_CUSTOMER),
+        ]),
+    DemoTicket(
+        "demo-sla-met", 12, "billing-fees", "en",
+        "Late fee charged although I paid on time",
+        "I paid my bill on the 14th, the due date, and was still charged a late fee.",
+        customer="emily.nguyen@example.com", business=True, steps=[
+            Assign(0.5, "Billing", AN),
+            Reply(1, AN, "Hello Emily,\n\nYou are right: the payment arrived on the due date. "
+                  "I have asked for the fee to be refunded."),
+            Move(3, AN, Status.RESOLVED, "The late fee was refunded; the payment had been "
+                 "booked a day late by the bank."),
+        ]),
+]
+
+
+def _moments(demo: DemoTicket, now: datetime, calendar: BusinessCalendar) -> list[datetime]:
+    """When the ticket was filed, then when each of its steps happened."""
+    if not demo.business:
+        filed_at = now - timedelta(hours=demo.hours_ago)
+        return [filed_at, *(filed_at + timedelta(hours=step.hours) for step in demo.steps)]
+    filed_at = subtract_business_time(calendar, now, timedelta(hours=demo.hours_ago))
+    return [filed_at, *(add_business_time(calendar, filed_at, timedelta(hours=step.hours))
+                        for step in demo.steps)]
+
+
 def _file(demo: DemoTicket, people: dict[str, User], at: datetime) -> Ticket | None:
     customer = people.get(demo.customer) if demo.customer else None
     if demo.customer and customer is None:
@@ -220,20 +287,21 @@ def _apply(step, ticket: Ticket, people: dict[str, User], teams: dict[str, Team]
 
 def seed_demo_tickets(now: datetime) -> int:
     """File the demo tickets that do not exist yet and play their steps; return how many."""
-    keys = [demo.key for demo in DEMO_TICKETS]
+    keys = [demo.key for demo in DEMO_TICKETS + SLA_DEMO_TICKETS]
     existing = set(db.session.scalars(select(Ticket.submission_key).where(
         Ticket.submission_key.in_(keys))))
     people = {user.email: user for user in db.session.scalars(select(User))}
     teams = {team.name: team for team in db.session.scalars(select(Team))}
+    calendar = sla_settings.load_calendar()
     added = 0
-    for demo in DEMO_TICKETS:
+    for demo in DEMO_TICKETS + SLA_DEMO_TICKETS:
         if demo.key in existing:
             continue
-        filed_at = now - timedelta(hours=demo.hours_ago)
+        filed_at, *step_times = _moments(demo, now, calendar)
         ticket = _file(demo, people, filed_at)
         if ticket is None:
             continue
-        for step in demo.steps:
-            _apply(step, ticket, people, teams, filed_at + timedelta(hours=step.hours))
+        for step, at in zip(demo.steps, step_times, strict=True):
+            _apply(step, ticket, people, teams, at)
         added += 1
     return added

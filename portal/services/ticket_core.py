@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import tickets as rules
 from portal.domain.errors import DomainError
+from portal.domain.sla import BusinessCalendar
 from portal.domain.tickets import Actor, EventType, Status
 from portal.extensions import db
 from portal.models import Ticket, TicketEvent, User
@@ -76,11 +77,15 @@ def commit(stored_files: list[str] | None = None) -> None:
         raise
 
 
-def set_status(ticket: Ticket, target: Status, actor: TicketActor, now: datetime) -> None:
-    """Move the ticket (already checked against the machine) and record it."""
+def set_status(ticket: Ticket, target: Status, actor: TicketActor, now: datetime,
+               calendar: BusinessCalendar | None = None) -> None:
+    """Move the ticket (already checked against the machine), move its SLA clock, record it."""
+    from portal.services import sla_clock  # it records through this module
+
     before = ticket.status
     ticket.status = target.value
     ticket.updated_at = now
+    sla_clock.on_status(ticket, Status(before), target, now, calendar)
     if target is Status.RESOLVED:
         ticket.resolved_at = now
         record_event(ticket, EventType.RESOLVED, actor, now, from_value=before,

@@ -1,4 +1,5 @@
-"""Ticket use cases: file a complaint, reply, change status, assign, resolve, close.
+"""Ticket use cases: file a complaint, reply; and (from ticket_handling.py) change status,
+assign, resolve, close.
 
 Each takes the acting person and `now`, writes its TicketEvent rows next to the change, queues
 its e-mails in the same transaction, and commits once. A stale `expected_version` (someone else
@@ -25,8 +26,8 @@ from portal.domain.errors import DomainError
 from portal.domain.tickets import EventType, Status, Visibility
 from portal.extensions import db
 from portal.markdown import render_markdown
-from portal.models import ComplaintCategory, Team, Ticket, TicketMessage, User
-from portal.services import risk_signs
+from portal.models import ComplaintCategory, Ticket, TicketMessage, User
+from portal.services import risk_signs, sla_clock, ticket_workspace
 from portal.services import ticket_notices as notices
 from portal.services.ticket_core import (
     SYSTEM,
@@ -46,6 +47,14 @@ from portal.services.ticket_files import (
     discard,
     staged_files,
     store_uploads,
+)
+from portal.services.ticket_handling import (
+    assign,
+    change_priority,
+    change_status,
+    close,
+    close_expired_resolutions,
+    resolve,
 )
 from portal.services.tracking import issue_token
 
@@ -164,7 +173,6 @@ def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
     category = db.session.get(ComplaintCategory, draft.category_id) if draft.category_id else None
     if draft.category_id and (category is None or not category.active):
         raise DomainError("category_not_found", field="category_id")
-    promise = sla.promise_for(calendar or sla.BusinessCalendar(), now)
     customer = actor if actor is not None and not actor.is_staff else None
     ticket = Ticket(
         subject=" ".join(draft.subject.split()), description=draft.description.strip(),
@@ -176,8 +184,7 @@ def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
         locale=draft.locale, channel=draft.channel.value,
         team=category.default_team if category else None, tier=1,
         submission_key=draft.submission_key, session_hash=draft.session_hash,
-        created_at=now, updated_at=now, first_response_due_at=promise.first_response_due,
-        resolution_due_at=promise.resolution_due)
+        created_at=now, updated_at=now)
     ticket.reference = references.new_reference()
     db.session.add(ticket)
     who = as_staff(actor) if actor is not None and actor.is_staff else as_customer(ticket,
@@ -188,6 +195,7 @@ def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
     if ticket.team is not None:
         record_event(ticket, EventType.TEAM_ASSIGNED, SYSTEM, now, to_value=ticket.team.name,
                      team=ticket.team.name)
+    sla_clock.start(ticket, now, calendar)
     token = issue_token(ticket, now=now, kind="link")
     return Filing(ticket, created=True, token=token)
 
@@ -314,10 +322,11 @@ def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Vi
     message = _add_message(ticket, actor, body, visibility, now)
     if visibility is Visibility.INTERNAL:
         record_event(ticket, EventType.NOTE_ADDED, actor, now)
+        ticket_workspace.mention_colleagues(ticket, actor, message, now)
     else:
         record_event(ticket, EventType.AGENT_REPLIED, actor, now)
         if ticket.first_response_at is None:
-            ticket.first_response_at = now
+            sla_clock.first_response(ticket, now)
         opened = rules.agent_reply_status(ticket.status_enum)
         if opened is not ticket.status_enum:
             set_status(ticket, opened, actor, now)
@@ -334,90 +343,3 @@ def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Vi
         notices.resolved(ticket, now=now)
     commit(stored)
     return ReplyResult(message)
-
-
-# --- status, assignment ---------------------------------------------------------------------
-
-def change_status(ticket: Ticket, target: Status, actor: TicketActor, *, now: datetime,
-                  expected_version: int | None = None, note: str = "") -> Ticket:
-    check_version(ticket, expected_version)
-    rules.check_transition(ticket.status_enum, target, actor.kind,
-                           resolved_at=ticket.resolved_at, now=now)
-    if target is Status.RESOLVED and note.strip():
-        ticket.resolution_note = note.strip()
-    if target is Status.CLOSED and note.strip():
-        ticket.lesson_learned = note.strip()
-    set_status(ticket, target, actor, now)
-    if target is Status.RESOLVED:
-        notices.resolved(ticket, now=now)
-    elif target is Status.PENDING_CUSTOMER:
-        notices.pending_customer(ticket, now=now)
-    commit()
-    return ticket
-
-
-def resolve(ticket: Ticket, actor: TicketActor, *, now: datetime, note: str = "",
-            expected_version: int | None = None) -> Ticket:
-    """Resolve with a resolution note (what was done); the customer may reopen for 14 days."""
-    return change_status(ticket, Status.RESOLVED, actor, now=now, note=note,
-                         expected_version=expected_version)
-
-
-def close(ticket: Ticket, actor: TicketActor, *, now: datetime, lesson_learned: str = "",
-          expected_version: int | None = None) -> Ticket:
-    """Close a resolved ticket for good, recording the lesson learned (for training)."""
-    return change_status(ticket, Status.CLOSED, actor, now=now, note=lesson_learned,
-                         expected_version=expected_version)
-
-
-def assign(ticket: Ticket, actor: TicketActor, *, now: datetime, team_id: int | None,
-           assignee_id: int | None, expected_version: int | None = None) -> Ticket:
-    """Route the ticket to a team and (optionally) one of its people."""
-    check_version(ticket, expected_version)
-    team = db.session.get(Team, team_id) if team_id else None
-    if team_id and (team is None or not team.active):
-        raise DomainError("team_not_found", field="team_id")
-    assignee = db.session.get(User, assignee_id) if assignee_id else None
-    if assignee_id and (assignee is None or not assignee.is_staff or not assignee.active):
-        raise DomainError("assignee_not_found", field="assignee_id")
-    if team is not None and team.id != ticket.team_id:
-        before = ticket.team.name if ticket.team else ""
-        ticket.team = team
-        record_event(ticket, EventType.TEAM_ASSIGNED, actor, now, from_value=before,
-                     to_value=team.name, team=team.name)
-    if assignee_id != ticket.assignee_id:
-        before = ticket.assignee.name if ticket.assignee else ""
-        ticket.assignee = assignee
-        record_event(ticket, EventType.ASSIGNEE_CHANGED, actor, now, from_value=before,
-                     to_value=assignee.name if assignee else "")
-    if ticket.status_enum is Status.NEW and (team or assignee):
-        set_status(ticket, Status.OPEN, actor, now)
-    ticket.updated_at = now
-    commit()
-    return ticket
-
-
-def change_priority(ticket: Ticket, priority: rules.Priority, actor: TicketActor, *,
-                    now: datetime, expected_version: int | None = None) -> Ticket:
-    """Agents decide the priority (a customer's urgent flag is only a request)."""
-    check_version(ticket, expected_version)
-    if priority.value != ticket.priority:
-        record_event(ticket, EventType.PRIORITY_CHANGED, actor, now, from_value=ticket.priority,
-                     to_value=priority.value)
-        ticket.priority = priority.value
-        ticket.updated_at = now
-    commit()
-    return ticket
-
-
-def close_expired_resolutions(now: datetime, *, limit: int = 500) -> int:
-    """Worker job: close tickets resolved more than 14 days ago that nobody reopened."""
-    cutoff = now - rules.REOPEN_WINDOW
-    tickets = list(db.session.scalars(select(Ticket).where(
-        Ticket.status == Status.RESOLVED.value, Ticket.resolved_at < cutoff)
-        .order_by(Ticket.resolved_at).limit(limit)))
-    for ticket in tickets:
-        if rules.due_for_auto_close(ticket.status_enum, ticket.resolved_at, now):
-            set_status(ticket, Status.CLOSED, SYSTEM, now)
-    commit()
-    return len(tickets)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from flask import current_app, request, session, url_for
+from flask import current_app, g, request, session, url_for
 from jinja2.utils import htmlsafe_json_dumps
 
 from portal.domain.sla import BusinessCalendar
 from portal.extensions import limiter
+from portal.services import sla_settings
 
 
 def utc_now() -> datetime:
@@ -27,8 +28,11 @@ def session_id() -> str:
 
 
 def business_calendar() -> BusinessCalendar:
-    """The calendar promises are computed on, in the configured business time zone."""
-    return BusinessCalendar(timezone=current_app.config["PORTAL_TIMEZONE"])
+    """The calendar promises and SLA clocks are computed on, as the admins set it (zone, hours,
+    holidays); loaded once per request."""
+    if "business_calendar" not in g:
+        g.business_calendar = sla_settings.load_calendar()
+    return g.business_calendar
 
 
 def client_ip() -> str:

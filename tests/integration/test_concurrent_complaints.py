@@ -77,7 +77,7 @@ def test_fifty_parallel_submissions_make_fifty_tickets_with_unique_references(ap
     assert all(normalize_reference(r) == r for r in references)
     assert len({ticket_id for ticket_id, _ in results}) == SUBMISSIONS
     # Each ticket is whole: its events, its link and its e-mail were committed with it.
-    assert _count(TicketEvent) == 2 * SUBMISSIONS  # received + team_assigned
+    assert _count(TicketEvent) == 3 * SUBMISSIONS  # received, team_assigned, sla_started
     assert _count(TrackingToken) == SUBMISSIONS
     assert _count(OutboxMessage) == SUBMISSIONS
     subjects = set(db.session.scalars(select(Ticket.subject)))
@@ -96,4 +96,4 @@ def test_the_same_submission_sent_ten_times_at_once_makes_one_ticket(app, catego
     db.session.expire_all()
     assert _count(Ticket) == 1
     assert _count(OutboxMessage) == 1 and _count(TrackingToken) == 1
-    assert _count(TicketEvent) == 2
+    assert _count(TicketEvent) == 3  # received, team_assigned, sla_started

@@ -52,7 +52,8 @@ def test_filing_records_a_ticket_routed_to_the_category_team(app, billing, make_
     assert ticket.subject == "Charged twice for one order"
     assert ticket.contact_email == "ha.pham@example.com"
     assert ticket.created_at == ticket.updated_at == NOW
-    assert events(ticket) == [("received", True), ("team_assigned", True)]
+    assert events(ticket) == [("received", True), ("team_assigned", True),
+                              ("sla_started", False)]
     assigned = ticket_queries.full_timeline(ticket)[1]
     assert (assigned.to_value, assigned.actor_kind) == ("Billing", "system")
 
@@ -85,7 +86,7 @@ def test_guests_and_agents_file_without_becoming_the_customer(app, billing):
 def test_without_a_category_the_ticket_waits_unrouted(app):
     ticket = file(None).ticket
     assert ticket.team is None and ticket.category is None
-    assert events(ticket) == [("received", True)]
+    assert events(ticket) == [("received", True), ("sla_started", False)]
 
 
 def test_the_received_email_carries_a_private_link_whose_token_is_stored_only_hashed(
@@ -194,7 +195,8 @@ def test_a_reference_already_taken_is_replaced_by_a_fresh_one(app, billing, monk
     filing = file(billing[0], submission_key="another-key-0000001", uploads=[PDF])
     assert filing.created and filing.ticket.reference == "ABCD-EFGH"
     assert count(Ticket) == 2 and len(outbox()) == 2
-    assert events(filing.ticket) == [("received", True), ("team_assigned", True)]
+    assert events(filing.ticket) == [("received", True), ("team_assigned", True),
+                                     ("sla_started", False)]
     stored = [a.storage_name for a in db.session.scalars(select(Attachment))]
     assert len(stored) == 1 and all(files.store.exists(name) for name in stored)
     # The files of the attempts that clashed were removed again.
