@@ -165,8 +165,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import kb_cli, portal_cli, search_cli
+    from portal.cli import kb_cli, portal_cli, search_cli, sla_cli
 
     app.cli.add_command(portal_cli)
     app.cli.add_command(kb_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(sla_cli)

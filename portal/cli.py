@@ -23,6 +23,7 @@ from portal.models import Team
 portal_cli = AppGroup("portal", help="Portal administration and background work.")
 kb_cli = AppGroup("kb", help="Knowledge base: import and export articles.")
 search_cli = AppGroup("search", help="The search index.")
+sla_cli = AppGroup("sla", help="Service levels: the escalation sweep.")
 
 
 def _now() -> datetime:
@@ -176,3 +177,34 @@ def search_reindex_command() -> None:
 
         count = search.rebuild(progress=progress, processes=min(os.cpu_count() or 1, 4))
     click.echo(f"Search index rebuilt: {count} articles in {time.monotonic() - started:.1f} s.")
+
+
+# --- flask sla … ------------------------------------------------------------------------------
+
+def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter("use an ISO date-time, e.g. 2026-12-01T10:00:00+07:00") from error
+    if moment.tzinfo is None:
+        raise click.BadParameter("give the time zone, e.g. 2026-12-01T10:00:00+07:00")
+    return moment.astimezone(UTC)
+
+
+@sla_cli.command("sweep")
+@click.option("--now", "moment", callback=_parse_now, default=None,
+              help="Pretend it is this moment (ISO 8601 with a time zone); default: now.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many candidate tickets per search.")
+def sla_sweep_command(moment: datetime | None, limit: int | None) -> None:
+    """Find SLA warnings and breaches that are due and apply the escalation matrix, once."""
+    from portal.services.auto_escalation import sweep
+
+    started = time.monotonic()
+    report = sweep(moment or _now(), limit=limit)
+    click.echo(f"SLA sweep: {report.warning} warnings, {report.level1} level 1, "
+               f"{report.level2} level 2, {report.level3} level 3, {report.risk} risk; "
+               f"{report.skipped} skipped, {report.failed} failed "
+               f"({time.monotonic() - started:.1f} s).")

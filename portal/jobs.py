@@ -30,6 +30,7 @@ def periodic_jobs(app: Flask) -> list[PeriodicJob]:
 
 def ticket_jobs(app: Flask) -> list[PeriodicJob]:
     """Complaint housekeeping: each job commits its own work and is safe to run again."""
+    from portal.services.auto_escalation import sweep
     from portal.services.deflection import decide_outcomes
     from portal.services.ticket_files import purge_staged
     from portal.services.tickets import close_expired_resolutions
@@ -44,6 +45,11 @@ def ticket_jobs(app: Flask) -> list[PeriodicJob]:
         with app.app_context():
             decide_outcomes(datetime.now(UTC))
 
+    def sla_sweep() -> None:
+        """SLA warnings and breaches: apply the escalation matrix (idempotent)."""
+        with app.app_context():
+            sweep(datetime.now(UTC))
+
     def purge_staged_files() -> None:
         """Remove files of complaint forms nobody finished within a day."""
         with app.app_context():
@@ -51,4 +57,5 @@ def ticket_jobs(app: Flask) -> list[PeriodicJob]:
 
     return [PeriodicJob("close-resolved", 300, close_resolved),
             PeriodicJob("deflection-outcomes", 60, decide_deflections),
+            PeriodicJob("sla-sweep", 60, sla_sweep),
             PeriodicJob("purge-staged-files", 3600, purge_staged_files)]

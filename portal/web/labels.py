@@ -47,3 +47,19 @@ EVENT_LABELS = {
     EventType.CLOSED.value: _l("Closed"),
     EventType.FOLLOW_UP_CREATED.value: _l("Follow-up complaint opened"),
 }
+
+
+def customer_escalation_text(data: dict) -> str:
+    """An escalation as the customer reads it: where the complaint went, never why (the data
+    of an ESCALATED event holds only `to` and a team's name; see domain/escalation.py)."""
+    to = data.get("to")
+    if to == "team" and data.get("to_team"):
+        return _l("Your complaint has been passed to our %(team)s specialists.",
+                  team=data["to_team"])
+    if to == "senior":
+        return _l("Your complaint has been passed to a senior specialist.")
+    if to == "manager":
+        return _l("Your complaint has been passed to a manager.")
+    if to == "lead":
+        return _l("Your complaint has been raised with a team lead.")
+    return str(data.get("to_label") or "")  # events written before the escalation console

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from portal.domain.tickets import EventType
 from portal.models import Attachment, Ticket, TicketEvent, TicketMessage
 from portal.services.ticket_queries import conversation, public_timeline
-from portal.web.labels import CUSTOMER_STATUS_LABELS, EVENT_LABELS
+from portal.web.labels import CUSTOMER_STATUS_LABELS, EVENT_LABELS, customer_escalation_text
 
 REPLY_KINDS = {EventType.CUSTOMER_REPLIED.value: "customer",
                EventType.AGENT_REPLIED.value: "agent"}
@@ -44,7 +44,7 @@ def _text(event: TicketEvent) -> str:
     if event.type == EventType.TEAM_ASSIGNED:
         return str(data.get("team") or "")
     if event.type == EventType.ESCALATED:
-        return str(data.get("to_label") or "")
+        return str(customer_escalation_text(data))
     if event.type == EventType.FOLLOW_UP_CREATED:
         return str(data.get("reference") or "")
     if event.type == EventType.STATUS_CHANGED and event.to_value:
