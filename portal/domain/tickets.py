@@ -158,6 +158,7 @@ class EventType(enum.StrEnum):
     COLLABORATOR_REMOVED = "collaborator_removed"
     MENTIONED = "mentioned"
     RISK_FLAGGED = "risk_flagged"
+    RISK_CLEARED = "risk_cleared"
     ARTICLE_LINKED = "article_linked"
     # the SLA log: every clock event
     SLA_STARTED = "sla_started"

@@ -15,8 +15,8 @@ import pytest
 from portal.domain.errors import DomainError
 from portal.domain.tickets import (
     PUBLIC_EVENTS,
-    SLA_EVENTS,
     REOPEN_WINDOW,
+    SLA_EVENTS,
     Actor,
     EventType,
     Priority,
@@ -221,6 +221,7 @@ def test_every_event_type_is_classified_as_public_or_internal_on_purpose():
                 EventType.LINK_SENT, EventType.LINK_REVOKED, EventType.CLAIMED,
                 EventType.CATEGORY_CHANGED, EventType.TAGS_CHANGED, EventType.COLLABORATOR_ADDED,
                 EventType.COLLABORATOR_REMOVED, EventType.MENTIONED, EventType.RISK_FLAGGED,
+                EventType.RISK_CLEARED,
                 EventType.ARTICLE_LINKED, *SLA_EVENTS}
     assert set(EventType) == set(PUBLIC_EVENTS) | internal
 
