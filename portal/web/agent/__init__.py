@@ -1,7 +1,8 @@
-"""The agent side of tickets: the queue, one ticket's workspace, escalation, canned responses
-and knowledge capture. Importing the modules below adds their routes to the one blueprint."""
+"""The agent side of tickets: the queue, one ticket's workspace, escalation, canned responses,
+risk signs and knowledge capture. Importing the modules below adds their routes to the one
+blueprint."""
 
-from portal.web.agent import canned, escalation, knowledge
+from portal.web.agent import canned, escalation, knowledge, risk
 from portal.web.agent.routes import bp
 
-__all__ = ["bp", "canned", "escalation", "knowledge"]
+__all__ = ["bp", "canned", "escalation", "knowledge", "risk"]

@@ -1,7 +1,7 @@
 """The forms of an agent's ticket page. Each carries the ticket's version as it was shown, so a
 change made meanwhile by someone else is caught (HTTP 409) instead of overwritten.
 
-The four forms share one page, so each has a prefix ("reply-body", "status-status"…): their
+The forms share one page, so each has a prefix ("reply-body", "status-status"…): their
 fields and ids never clash.
 """
 
@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.domain import attachments as files
+from portal.domain import tags as tag_rules
 from portal.domain.tickets import MESSAGE_MAX, Priority, Status, Visibility
 from portal.services.ticket_files import Upload
 from portal.web.choices import choices
@@ -39,6 +47,15 @@ AGENT_ERRORS = {
     "status_unchanged": _l("The ticket already has that status."),
     "team_not_found": _l("Choose an active team."),
     "assignee_not_found": _l("Choose an active member of staff."),
+    "category_not_found": _l("Choose an active category."),
+    "collaborator_not_found": _l("Choose an active member of staff."),
+    "collaborator_is_assignee": _l("This person is the assignee already; collaborators are the "
+                                   "colleagues who help them."),
+    "already_collaborator": _l("This person is already a collaborator on this ticket."),
+    "not_a_collaborator": _l("This person is not a collaborator on this ticket (any more)."),
+    "tag_too_long": _l("Each tag may be at most %(n)s characters.", n=tag_rules.TAG_MAX),
+    "tag_invalid": _l("Tags may hold letters, digits, \"-\" and \"_\" only."),
+    "too_many_tags": _l("Use at most %(n)s tags.", n=tag_rules.MAX_TAGS),
 }
 
 
@@ -144,3 +161,48 @@ class PriorityForm(TicketForm):
     @property
     def value(self) -> Priority:
         return Priority(self.priority.data)
+
+
+# --- the workspace's handling forms (services/ticket_workspace.py) ---------------------------
+
+class ClaimForm(TicketForm):
+    """"Take it": only the version."""
+
+
+class JoinForm(TicketForm):
+    """"Join this ticket" as a collaborator: only the version."""
+
+
+class CategoryForm(TicketForm):
+    category_id = SelectField(_l("Category"), coerce=_optional_int, validators=[
+        DataRequired(AGENT_ERRORS["category_not_found"])])
+
+
+class TagsForm(TicketForm):
+    tags = StringField(_l("Tags"), filters=[_plain], validators=[Length(max=600)])
+
+    def validate_tags(self, field) -> None:
+        """The same rules the service applies, worded with the tag that broke them."""
+        try:
+            tag_rules.parse_tags(field.data or "")
+        except tag_rules.TagError as error:
+            if error.code == "tag_too_long":
+                raise ValidationError(_l("“%(tag)s” is too long: a tag may be at most %(n)s "
+                                         "characters.", tag=error.tag, n=tag_rules.TAG_MAX)
+                                      ) from error
+            if error.code == "tag_invalid":
+                raise ValidationError(_l("“%(tag)s” is not a valid tag: use letters, digits, "
+                                         "\"-\" and \"_\" only.", tag=error.tag)) from error
+            raise ValidationError(agent_error(error.code)) from error
+
+
+class CollaboratorForm(TicketForm):
+    user_id = SelectField(_l("Add a colleague"), coerce=_optional_int, validators=[
+        DataRequired(AGENT_ERRORS["collaborator_not_found"])])
+
+
+class RemoveCollaboratorForm(TicketForm):
+    """One form with a "Remove" button per collaborator (the button carries the id)."""
+
+    user_id = SelectField(_l("Collaborator"), coerce=_optional_int, validators=[
+        DataRequired(AGENT_ERRORS["not_a_collaborator"])])

@@ -1,5 +1,5 @@
-"""Words for the agent pages: the queue's filters, channels, and every timeline event as staff
-read it (customers read the public subset, worded in portal/web/labels.py)."""
+"""Words for the agent pages: channels, and every timeline event as staff read it (customers
+read the public subset, worded in portal/web/labels.py). The queue's words: queue_labels.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.domain.tickets import Channel, EventType
 from portal.models import Ticket, TicketEvent
-from portal.services.agent_queue import ACTIVE, ALL
 from portal.web.labels import PRIORITY_LABELS, STATUS_LABELS
-
-QUEUE_FILTERS = {
-    ACTIVE: _l("Active (new, open, waiting)"),
-    **STATUS_LABELS,
-    ALL: _l("All tickets"),
-}
 
 CHANNEL_LABELS = {
     Channel.WEB.value: _l("Complaint form"),
@@ -46,6 +39,7 @@ STAFF_EVENT_LABELS = {
     EventType.COLLABORATOR_REMOVED.value: _l("Collaborator left"),
     EventType.MENTIONED.value: _l("Agent mentioned in a note"),
     EventType.RISK_FLAGGED.value: _l("Risk signs found"),
+    EventType.RISK_CLEARED.value: _l("Risk flag cleared"),
     EventType.ARTICLE_LINKED.value: _l("Written up as an article"),
     EventType.SLA_STARTED.value: _l("SLA clock started"),
     EventType.SLA_PAUSED.value: _l("SLA clock paused"),
