@@ -32,6 +32,10 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
+# The active statuses (new, open, waiting for the customer), as the partial indexes say them.
+ACTIVE_SQL = _in("status", [status for status in Status if status.is_active])
+
+
 class ComplaintCategory(db.Model):
     """The complaint types of the form (service quality, billing & fees…), each routed to a team."""
 
@@ -74,6 +78,19 @@ class Ticket(db.Model):
         Index("ix_tickets_escalated_to", "escalated_to_id", "status"),
         Index("ix_tickets_risk", "risk_flag", "status"),
         Index("ix_tickets_subject_lower", text("lower(subject)")),
+        # Partial, so their size follows the open backlog, not the history: an agent's
+        # "Unassigned" and "Escalated to me" (my teams at or below my tier, or my tier).
+        Index("ix_tickets_unassigned_active", "team_id", "tier",
+              postgresql_where=text(f"assignee_id IS NULL AND {ACTIVE_SQL}"),
+              sqlite_where=text(f"assignee_id IS NULL AND {ACTIVE_SQL}")),
+        Index("ix_tickets_escalated_active", "team_id", "tier",
+              postgresql_where=text(f"escalated_at IS NOT NULL AND {ACTIVE_SQL}"),
+              sqlite_where=text(f"escalated_at IS NOT NULL AND {ACTIVE_SQL}")),
+        # "Waiting for the customer" by due time: ix_tickets_sla_due would be read whole to
+        # find the few waiting tickets that still have a due time (unanswered ones).
+        Index("ix_tickets_pending_due", "sla_due_at", "id",
+              postgresql_where=text("status = 'pending_customer'"),
+              sqlite_where=text("status = 'pending_customer'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,9 +2,9 @@
 
 Customers see their own tickets; guests see the tickets whose private link (or reference +
 e-mail) this browser session proved, as long as the grant's token is still valid; staff see
-what `domain.ticket_access` allows. Views call `customer_ticket_or_404` / `staff_ticket_or_404`
-and never decide this themselves. A ticket the visitor may not see answers 404, exactly like
-one that does not exist.
+what `domain.ticket_access` allows (teams, assignment, collaboration, escalation, tier). Views
+call `customer_ticket_or_404` / `staff_ticket_or_404` and never decide this themselves. A
+ticket the visitor may not see answers 404, exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from flask_login import current_user
 from portal.domain.accounts import Role
 from portal.domain.errors import NotFound
 from portal.domain.ticket_access import customer_may_view, staff_may_view
-from portal.models import Ticket
+from portal.extensions import db
+from portal.models import Ticket, TicketCollaborator
 from portal.services import tracking
 from portal.services.ticket_queries import get_by_reference
 from portal.web.helpers import utc_now
@@ -52,11 +53,22 @@ def is_staff() -> bool:
 
 
 def staff_may_see(ticket: Ticket) -> bool:
+    """domain.ticket_access.staff_may_view for the signed-in staff member (the collaborator
+    row is looked up only when nothing cheaper already decided)."""
     if not is_staff():
         return False
-    return staff_may_view(role=Role(current_user.role), user_id=current_user.id,
-                          team_ids={team.id for team in current_user.teams},
-                          ticket_team_id=ticket.team_id, ticket_assignee_id=ticket.assignee_id)
+    facts = {"role": Role(current_user.role), "user_id": current_user.id,
+             "team_ids": {team.id for team in current_user.teams},
+             "user_tier": current_user.tier, "ticket_team_id": ticket.team_id,
+             "ticket_assignee_id": ticket.assignee_id, "ticket_tier": ticket.tier,
+             "ticket_escalated_to_id": ticket.escalated_to_id}
+    if staff_may_view(**facts):
+        return True
+    return staff_may_view(**facts, collaborates=_collaborates(ticket.id, current_user.id))
+
+
+def _collaborates(ticket_id: int, user_id: int) -> bool:
+    return db.session.get(TicketCollaborator, (ticket_id, user_id)) is not None
 
 
 def customer_may_see(ticket: Ticket) -> bool:

@@ -1,5 +1,5 @@
-"""Who may see a ticket: its customer or a live link holder; staff by role, team and assignment;
-and how long a private link keeps working."""
+"""Who may see a ticket: its customer or a live link holder; staff by role, team, assignment,
+collaboration, escalation and tier; and how long a private link keeps working."""
 
 from __future__ import annotations
 
@@ -62,6 +62,47 @@ def test_staff_see_tickets_by_role_team_and_assignment(role, teams, ticket_team,
                                                         allowed):
     assert staff_may_view(role=role, user_id=AGENT, team_ids=teams, ticket_team_id=ticket_team,
                           ticket_assignee_id=assignee) is allowed
+
+
+COLLEAGUE = 21
+
+
+@pytest.mark.parametrize(("role", "tier", "teams", "ticket", "allowed"), [
+    # tier-1: their teams, assigned to them, collaborating, escalated to them by name
+    (Role.AGENT, 1, {TEAM}, {"team": TEAM}, True),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM}, False),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "collaborates": True}, True),
+    (Role.AGENT, 1, set(), {"team": None, "collaborates": True}, True),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "escalated_to": AGENT}, True),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "escalated_to": COLLEAGUE}, False),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "assignee": AGENT, "tier": 2}, True),
+    # a tier-1 agent never sees by tier: not tier-1 tickets of other teams, nor tier-2 ones
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "tier": 1}, False),
+    (Role.AGENT, 1, {TEAM}, {"team": OTHER_TEAM, "tier": 2}, False),
+    (Role.AGENT, 1, set(), {"team": None, "tier": 1}, False),
+    # tier-2/3: everything a tier-1 agent sees, plus every ticket at their own tier
+    (Role.AGENT, 2, {TEAM}, {"team": OTHER_TEAM, "tier": 2}, True),
+    (Role.AGENT, 2, set(), {"team": None, "tier": 2}, True),
+    (Role.AGENT, 2, {TEAM}, {"team": OTHER_TEAM, "tier": 1}, False),
+    (Role.AGENT, 2, {TEAM}, {"team": OTHER_TEAM, "tier": 3}, False),
+    (Role.AGENT, 2, {TEAM}, {"team": TEAM, "tier": 1}, True),       # still their team's
+    (Role.AGENT, 3, set(), {"team": OTHER_TEAM, "tier": 3}, True),
+    (Role.AGENT, 3, set(), {"team": OTHER_TEAM, "tier": 2}, False),
+    (Role.AGENT, 3, set(), {"team": None, "tier": 1, "collaborates": True}, True),
+    (Role.AGENT, None, set(), {"team": None, "tier": 2}, False),     # no tier recorded
+    ("agent", 2, set(), {"team": OTHER_TEAM, "tier": 2}, True),
+    # supervisors and admins: everything; customers: nothing, even escalated to them
+    (Role.SUPERVISOR, None, set(), {"team": OTHER_TEAM, "tier": 3}, True),
+    (Role.ADMIN, None, set(), {"team": None, "tier": 2}, True),
+    (Role.CUSTOMER, None, set(), {"team": TEAM, "escalated_to": AGENT, "collaborates": True},
+     False),
+])
+def test_staff_see_along_escalations_tiers_and_collaboration(role, tier, teams, ticket, allowed):
+    assert staff_may_view(
+        role=role, user_id=AGENT, team_ids=teams, user_tier=tier,
+        ticket_team_id=ticket.get("team"), ticket_assignee_id=ticket.get("assignee"),
+        ticket_tier=ticket.get("tier", 1), ticket_escalated_to_id=ticket.get("escalated_to"),
+        collaborates=ticket.get("collaborates", False)) is allowed
 
 
 def test_a_link_lives_90_days_after_closing():

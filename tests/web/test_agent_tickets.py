@@ -139,19 +139,20 @@ def test_the_queue_filters_by_status_and_pages(signed_in_client, world, now):
     assert client.get("/agent/?page=-3&status=%00").status_code == 200
 
 
-def test_the_queue_puts_the_first_answer_due_soonest_on_top(signed_in_client, world, now):
-    client, supervisor = signed_in_client("supervisor")
+def test_the_queue_puts_the_sla_due_soonest_on_top(signed_in_client, world, now):
+    client, _ = signed_in_client("supervisor")
     older, newer = _ticket(world["charged"]), _ticket(world["lost"])
-    older.first_response_due_at = now + timedelta(hours=2)
-    newer.first_response_due_at = now - timedelta(hours=1)  # overdue
+    older.sla_due_at = now + timedelta(hours=2, minutes=30)
+    newer.sla_due_at = now - timedelta(hours=1, minutes=5)  # breached
     db.session.commit()
     queue = client.get("/agent/").get_data(as_text=True)
     assert queue.index(world["lost"]) < queue.index(world["charged"])
-    assert "Overdue" in queue
-    tickets.staff_reply(_ticket(world["lost"]), tickets.as_staff(supervisor), "Looking.",
-                        visibility=Visibility.PUBLIC, now=now)
+    assert "Breached 1 h 5 min ago" in queue and "Due in 2 h 29 min" in queue
+    newer = _ticket(world["lost"])
+    newer.sla_due_at = None  # no clock running (paused or stopped): after every running one
+    db.session.commit()
     queue = client.get("/agent/").get_data(as_text=True)
-    assert queue.index(world["charged"]) < queue.index(world["lost"])  # answered: below
+    assert queue.index(world["charged"]) < queue.index(world["lost"])
 
 
 # --- the ticket page --------------------------------------------------------------------------
