@@ -12,9 +12,12 @@ from portal.domain.accounts import Role
 from portal.extensions import db
 from portal.models import Team, User
 from portal.services import users as user_service
+from portal.services.canned_responses import ensure_default_canned_responses
 from portal.services.complaint_categories import ensure_default_categories, route_unrouted
 from portal.services.demo_tickets import seed_demo_tickets
+from portal.services.escalation_matrix import ensure_default_matrix
 from portal.services.kb_io import import_articles
+from portal.services.sla_settings import ensure_defaults as ensure_sla_defaults
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,8 @@ def seed_demo(now: datetime) -> dict[str, int]:
     """Create the demo teams, people, help articles, complaint categories and tickets that do
     not exist yet; return how many of each were added. Existing articles (matched by slug) are
     left as they are."""
-    added = {"teams": 0, "users": 0, "articles": 0, "categories": 0, "tickets": 0}
+    added = {"teams": 0, "users": 0, "articles": 0, "categories": 0, "canned_responses": 0,
+             "tickets": 0}
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     for name, description in TEAMS.items():
         if name not in teams:
@@ -78,6 +82,10 @@ def seed_demo(now: datetime) -> dict[str, int]:
         log.warning("demo article %s not loaded: %s", rejected.label, rejected.reason)
     added["articles"] = report.created
     added["categories"] = ensure_default_categories()
+    added["canned_responses"] = ensure_default_canned_responses(now)
     route_unrouted({slug: teams[name] for slug, name in CATEGORY_TEAMS.items()})
+    ensure_default_matrix(now, lead=db.session.scalar(
+        select(User).where(User.email == "supervisor@example.com")))
+    ensure_sla_defaults(now.date())  # the calendar, holidays and targets the tickets use
     added["tickets"] = seed_demo_tickets(now)
     return added

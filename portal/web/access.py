@@ -88,6 +88,21 @@ ACCESS: dict[str, Policy] = {
     "agent.status": STAFF,
     "agent.assign": STAFF,
     "agent.priority": STAFF,
+    # escalation (web/agent/escalation.py; the ticket itself is checked per object)
+    "agent.escalate": STAFF,
+    "agent.escalate_functional": STAFF,
+    "agent.escalate_hierarchical": STAFF,
+    # the ticket workspace's handling (services/ticket_workspace.py)
+    "agent.claim": STAFF,
+    "agent.category": STAFF,
+    "agent.tags": STAFF,
+    "agent.join": STAFF,
+    "agent.add_collaborator": STAFF,
+    "agent.remove_collaborator": STAFF,
+    # risk signs and knowledge capture (web/agent/risk.py, web/agent/knowledge.py)
+    "agent.clear_risk": STAFF,
+    "agent.write_up": STAFF,
+    "agent.solved_without_article": SUPERVISORS,
     # knowledge-base editing
     "editor.articles": EDITORS,
     "editor.new_article": EDITORS,
@@ -113,6 +128,26 @@ ACCESS: dict[str, Policy] = {
     "admin.complaint_categories": ADMINS,
     "admin.new_complaint_category": ADMINS,
     "admin.edit_complaint_category": ADMINS,
+    # SLA settings: the business calendar and the targets (portal/web/admin/sla.py)
+    "admin.calendar": ADMINS,
+    "admin.add_holiday": ADMINS,
+    "admin.delete_holiday": ADMINS,
+    "admin.sla_policies": ADMINS,
+    "admin.edit_priority_policy": ADMINS,
+    "admin.new_sla_override": ADMINS,
+    "admin.edit_sla_override": ADMINS,
+    "admin.delete_sla_override": ADMINS,
+    # the escalation matrix and its simulator (web/admin/escalation.py)
+    "admin.escalation": SUPERVISORS,
+    "admin.new_escalation_rule": SUPERVISORS,
+    "admin.edit_escalation_rule": SUPERVISORS,
+    "admin.delete_escalation_rule": SUPERVISORS,
+    "admin.canned_responses": SUPERVISORS,
+    "admin.new_canned_response": SUPERVISORS,
+    "admin.edit_canned_response": SUPERVISORS,
+    "admin.deactivate_canned_response": SUPERVISORS,
+    "admin.activate_canned_response": SUPERVISORS,
+    "admin.delete_canned_response": SUPERVISORS,
 }
 
 

@@ -19,9 +19,11 @@ def test_public_allows_everyone_and_admins_only_admins():
 
 
 def test_sensitive_pages_keep_their_policies():
-    """Pinned on purpose: loosening who may administer people must be a visible change here."""
+    """Pinned on purpose: loosening who may administer people, complaint types, the business
+    calendar or the SLA targets must be a visible change here."""
+    admins_only = ("user", "complaint", "calendar", "holiday", "sla_", "priority_policy")
     for endpoint, policy in ACCESS.items():
-        if endpoint.startswith("admin.") and ("user" in endpoint or "complaint" in endpoint):
+        if endpoint.startswith("admin.") and any(word in endpoint for word in admins_only):
             assert policy is ADMINS, endpoint
         elif endpoint.startswith("admin."):
             assert policy is SUPERVISORS, endpoint
@@ -29,8 +31,11 @@ def test_sensitive_pages_keep_their_policies():
             assert policy is EDITORS and not policy.allows("agent", 1), endpoint
     assert ACCESS["auth.profile"].allows("customer") and not ACCESS["auth.profile"].allows(
         "anonymous")
+    supervisors_only = {"agent.solved_without_article"}  # a follow-up list for team leads
     for endpoint, policy in ACCESS.items():
-        if endpoint.startswith("agent."):
+        if endpoint in supervisors_only:
+            assert policy is SUPERVISORS, endpoint
+        elif endpoint.startswith("agent."):
             assert policy is STAFF and not policy.allows("customer"), endpoint
 
 

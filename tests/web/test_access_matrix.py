@@ -5,12 +5,14 @@ A route added without an entry in portal/web/access.py fails `test_every_endpoin
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Attachment, ComplaintCategory
+from portal.models import Attachment, CannedResponse, ComplaintCategory
 from portal.web.access import ACCESS, AGENT, ANONYMOUS
 from tests.helpers import csrf_token, sign_in
 
@@ -73,10 +75,37 @@ def world(app, make_user, now):
         contact_name="Target", contact_email=target.email, category_id=complaint_category.id,
         uploads=[Upload("receipt.pdf", b"%PDF-1.4 receipt")]), actor=target, now=now)
     attachment = db.session.scalar(select(Attachment))
+    canned = CannedResponse(title="Delay update", body="Dear {customer_name}", team_id=team.id)
+    db.session.add(canned)
+    db.session.commit()
     return {"user_id": target.id, "team_id": team.id, "token": tokens[0],
             "filename": "css/portal.css", "slug": article.slug, "article_id": article.id,
             "category_slug": category.slug, "reference": filing.ticket.reference,
-            "attachment_id": attachment.id, "category_id": complaint_category.id}
+            "attachment_id": attachment.id, "category_id": complaint_category.id,
+            "canned_id": canned.id, "rule_id": _escalation_rule_id(),
+            **_sla_settings_ids(complaint_category.id)}
+
+
+def _sla_settings_ids(category_id: int) -> dict:
+    """A holiday and a complaint type's own SLA targets, for the SLA settings pages."""
+    from portal.models import Holiday, SlaPolicy
+
+    holiday = Holiday(day=date(2026, 9, 2), name="National Day")
+    override = SlaPolicy(priority="high", category_id=category_id, first_response_value=4,
+                         first_response_unit="business_hours", resolution_value=3,
+                         resolution_unit="working_days")
+    db.session.add_all([holiday, override])
+    db.session.commit()
+    return {"holiday_id": holiday.id, "policy_id": override.id, "priority": "high"}
+
+
+def _escalation_rule_id() -> int:
+    from portal.models import EscalationRule
+
+    rule = EscalationRule(category_id=None, priority="urgent")
+    db.session.add(rule)
+    db.session.commit()
+    return rule.id
 
 
 def _url(app, endpoint: str, world: dict) -> str:

@@ -1,7 +1,8 @@
-"""Administration: users (admins), teams (supervisors and admins), complaint categories
-(admins)."""
+"""Administration: users (admins), teams (supervisors and admins), complaint categories, the
+business calendar and SLA targets (admins), the escalation matrix and canned responses
+(supervisors). Importing the modules below adds their routes to the one blueprint."""
 
-from portal.web.admin import categories as _categories  # noqa: F401  (registers its routes)
+from portal.web.admin import canned, categories, escalation, sla
 from portal.web.admin.routes import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "canned", "categories", "escalation", "sla"]
