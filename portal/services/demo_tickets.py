@@ -236,6 +236,18 @@ SLA_DEMO_TICKETS = [
             Move(3, AN, Status.RESOLVED, "The late fee was refunded; the payment had been "
                  "booked a day late by the bank."),
         ]),
+    # Risk signs (domain/risk.py): flagged on filing and escalated at once by the matrix.
+    DemoTicket(
+        "demo-risk-threat", 2, "account", "vi",
+        "Tài khoản bị trừ tiền hai lần, tôi muốn gặp quản lý",
+        "Tôi đã gọi ba lần mà không ai giải quyết. Nếu ngày mai chưa hoàn tiền tôi sẽ báo công "
+        "an và đăng lên mạng cho mọi người biết.", customer="bao.dang@example.com",
+        business=True),
+    DemoTicket(
+        "demo-risk-public", 3, "delivery", "en",
+        "Parcel lost for two weeks, I want a supervisor",
+        "Nobody answers my e-mails. I want to speak to a supervisor today, or I will post "
+        "the whole story on Facebook.", customer="john.carter@example.com", business=True),
 ]
 
 

@@ -73,19 +73,8 @@ def get_rule(rule_id: int) -> EscalationRule:
     return rule
 
 
-@dataclass
-class RuleChanges:
-    category_id: int | None = None
-    priority: str | None = None
-    warning_percent: int | None = 75
-    level1_enabled: bool = True
-    level2_team_id: int | None = None
-    level2_tier: int | None = 2
-    level3_after_hours: int | None = 8
-    level3_user_id: int | None = None
-    risk_team_id: int | None = None
-    risk_tier: int | None = None
-    risk_user_id: int | None = None
+# What an admin's form asks for is a matrix row without its id: the domain's RuleSpec.
+RuleChanges = rules.RuleSpec
 
 
 def _check_team(team_id: int | None, field: str) -> None:

@@ -74,3 +74,16 @@ def test_default_categories_are_made_once_and_keep_admin_changes(app):
                                     .order_by(ComplaintCategory.position)))
     assert names == ["Service quality", "Billing & fees", "Product", "Delivery", "Account",
                      "Something else"]
+
+
+def test_demo_has_tickets_with_risk_signs_escalated_by_the_matrix(app, now):
+    from portal.models import Escalation
+
+    seed_demo(now)
+    flagged = list(db.session.scalars(select(Ticket).where(Ticket.risk_flag.is_(True))))
+    assert {t.locale for t in flagged} == {"en", "vi"}
+    assert all("manager" in t.risk_reasons and "threat_public" in t.risk_reasons
+               for t in flagged)
+    escalated = set(db.session.scalars(select(Escalation.ticket_id).where(
+        Escalation.trigger == "risk")))
+    assert {t.id for t in flagged} <= escalated

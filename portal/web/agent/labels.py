@@ -54,7 +54,7 @@ STATUS_EVENTS = {EventType.STATUS_CHANGED.value, EventType.RESOLVED.value,
                  EventType.REOPENED.value, EventType.CLOSED.value}
 
 
-def _change(before: str, after: str) -> str:
+def change_text(before: str, after: str) -> str:
     return _("%(before)s → %(after)s", before=before or _("none"), after=after or _("none"))
 
 
@@ -66,13 +66,13 @@ def event_text(event: TicketEvent) -> str:
     """What changed, in words (empty when the label says it all)."""
     data = event.data if isinstance(event.data, dict) else {}
     if event.type in STATUS_EVENTS:
-        return _change(str(STATUS_LABELS.get(event.from_value, event.from_value)),
+        return change_text(str(STATUS_LABELS.get(event.from_value, event.from_value)),
                        str(STATUS_LABELS.get(event.to_value, event.to_value)))
     if event.type == EventType.PRIORITY_CHANGED:
-        return _change(str(PRIORITY_LABELS.get(event.from_value, event.from_value)),
+        return change_text(str(PRIORITY_LABELS.get(event.from_value, event.from_value)),
                        str(PRIORITY_LABELS.get(event.to_value, event.to_value)))
     if event.type in (EventType.TEAM_ASSIGNED, EventType.ASSIGNEE_CHANGED):
-        return _change(event.from_value, event.to_value)
+        return change_text(event.from_value, event.to_value)
     if event.type == EventType.ESCALATED:
         return str(data.get("to_label") or event.to_value or "")
     if event.type == EventType.RECEIVED:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal.domain.tickets import EventType
 from portal.models import Ticket, TicketEvent
 from portal.services import customer_history, ticket_workspace
-from portal.web.agent.labels import event_text
+from portal.web.agent.labels import change_text, event_text
 from portal.web.agent.risk_labels import risk_event_text
 from portal.web.ticket_access import staff_may_see
 
@@ -53,15 +53,11 @@ def workspace(ticket: Ticket) -> dict:
     }
 
 
-def _change(before: str, after: str) -> str:
-    return _("%(before)s → %(after)s", before=before or _("none"), after=after or _("none"))
-
-
 def workspace_event_text(event: TicketEvent) -> str:
     """event_text (labels.py) plus the workspace's own events: categories, tags, people."""
     data = event.data if isinstance(event.data, dict) else {}
     if event.type == EventType.CATEGORY_CHANGED:
-        return _change(event.from_value, event.to_value)
+        return change_text(event.from_value, event.to_value)
     if event.type == EventType.TAGS_CHANGED:
         parts = []
         if data.get("added"):
