@@ -53,7 +53,7 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     summary_ms,
     verdict,
 )
-from benchmarks.complaints import (  # noqa: E402
+from benchmarks.complaints import (  # noqa: E402 (needs the sys.path line above)
     DEFAULT_POSTGRES,
     PostgresDatabase,
     request,
@@ -339,7 +339,10 @@ def explain(world: dict) -> None:
     app = create_app({**world["app_config"], "INSTANCE_PATH": str(world["folder"] / "instance")})
     with app.app_context(), app.test_request_context():
         captured = []
-        listener = lambda conn, cur, statement, params, *a: captured.append((statement, params))  # noqa: E731
+
+        def listener(conn, cursor, statement, params, *rest):
+            captured.append((statement, params))
+
         now, calendar = datetime.now(UTC), business_calendar()
         for who in ("agent", "supervisor"):
             user = db.session.get(User, world["people"][who])

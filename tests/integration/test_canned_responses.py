@@ -21,7 +21,6 @@ from portal.services import canned_responses as service
 from portal.services.canned_responses import CannedChanges, UnknownPlaceholders
 from portal.services.canned_seeds import DEFAULT_CANNED_RESPONSES
 from tests.conftest import test_config
-from tests.integration.test_migrations import empty_database  # noqa: F401  (a fixture)
 from tests.integration.ticket_support import NOW, file, make_billing
 
 CALENDAR = BusinessCalendar()
@@ -294,7 +293,7 @@ def test_the_migration_inserts_the_same_rows_as_the_service():
 
 
 def test_the_migration_seeds_and_its_downgrade_removes_exactly_the_seeds(
-        empty_database, tmp_path):  # noqa: F811  (the imported fixture)
+        empty_database, tmp_path):
     app = create_app(test_config(empty_database, tmp_path))
     with app.app_context():
         upgrade(revision="0005")

@@ -10,7 +10,6 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import Ticket
 from tests.conftest import test_config
-from tests.integration.test_migrations import empty_database  # noqa: F401 (fixture)
 
 NAMES = ("ix_tickets_unassigned_active", "ix_tickets_escalated_active",
          "ix_tickets_pending_due")
@@ -25,13 +24,14 @@ def _definitions() -> dict[str, str]:
         return {name: sql or "" for name, sql in connection.execute(text(query))}
 
 
-def test_the_queue_indexes_cover_active_tickets_only(empty_database, tmp_path):  # noqa: F811
+def test_the_queue_indexes_cover_active_tickets_only(empty_database, tmp_path):
     app = create_app(test_config(empty_database, tmp_path))
     with app.app_context():
         upgrade()
         found = _definitions()
         db.engine.dispose()
     model = {index.name: index for index in Ticket.__table__.indexes}
+    assert "lower(subject)" in found["ix_tickets_subject_lower"].lower()  # the text filter's
     for name in NAMES:
         sql = found[name].lower()
         assert "where" in sql and "pending_customer" in sql and "closed" not in sql, sql
