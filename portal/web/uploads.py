@@ -18,6 +18,15 @@ FILE_PROBLEMS = {
                            "GIF or WebP images, text (.txt, .log, .csv), Word (.docx) or "
                            "Excel (.xlsx) files."),
 }
+# The file errors the ticket services raise, as both the agent's and the customer's reply
+# forms word them.
+FILE_ERRORS = {
+    "too_many_files": _l("Attach at most %(n)s files.", n=MAX_PER_MESSAGE),
+    "file_too_large": _l("Each file may be at most %(n)s MB.", n=MAX_BYTES // 2**20),
+    "file_empty": _l("One of the files is empty."),
+    "file_type_not_allowed": _l("This kind of file is not accepted. Attach PDF, images (PNG, "
+                                "JPEG, GIF, WebP), text, Word or Excel files."),
+}
 TOO_MANY = _l("Attach at most %(max)s files; you chose %(n)s. Remove some and try again.")
 
 

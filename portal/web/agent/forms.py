@@ -27,7 +27,7 @@ from portal.web.choices import choices
 from portal.web.kb.forms import without_controls
 from portal.web.labels import PRIORITY_LABELS, STATUS_LABELS
 from portal.web.messages import error_message
-from portal.web.uploads import checked_uploads
+from portal.web.uploads import FILE_ERRORS, checked_uploads
 
 NOTE_MAX = 5000
 STALE = "stale_ticket"
@@ -38,11 +38,7 @@ AGENT_ERRORS = {
               "to see their change; your text is kept below."),
     "required": _l("Write the message."),
     "too_long": _l("Use at most %(n)s characters.", n=MESSAGE_MAX),
-    "too_many_files": _l("Attach at most %(n)s files.", n=files.MAX_PER_MESSAGE),
-    "file_too_large": _l("Each file may be at most %(n)s MB.", n=files.MAX_BYTES // 2**20),
-    "file_empty": _l("One of the files is empty."),
-    "file_type_not_allowed": _l("This kind of file is not accepted. Attach PDF, images (PNG, "
-                                "JPEG, GIF, WebP), text, Word or Excel files."),
+    **FILE_ERRORS,
     "transition_not_allowed": _l("The ticket cannot move to that status from its current one."),
     "status_unchanged": _l("The ticket already has that status."),
     "team_not_found": _l("Choose an active team."),

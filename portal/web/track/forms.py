@@ -7,12 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.domain import attachments as files
 from portal.domain.tickets import MESSAGE_MAX
 from portal.services.ticket_files import Upload
 from portal.web.kb.forms import without_controls
 from portal.web.messages import error_message
-from portal.web.uploads import checked_uploads
+from portal.web.uploads import FILE_ERRORS, checked_uploads
 
 REFERENCE_MAX = 40  # generous: people type spaces and dashes; normalize_reference decides
 
@@ -20,11 +19,7 @@ REFERENCE_MAX = 40  # generous: people type spaces and dashes; normalize_referen
 TICKET_ERRORS = {
     "required": _l("Write your message."),
     "too_long": _l("Use at most %(n)s characters.", n=MESSAGE_MAX),
-    "too_many_files": _l("Attach at most %(n)s files.", n=files.MAX_PER_MESSAGE),
-    "file_too_large": _l("Each file may be at most %(n)s MB.", n=files.MAX_BYTES // 2**20),
-    "file_empty": _l("One of the files is empty."),
-    "file_type_not_allowed": _l("This kind of file is not accepted. Attach PDF, images (PNG, "
-                                "JPEG, GIF, WebP), text, Word or Excel files."),
+    **FILE_ERRORS,
     "transition_not_allowed": _l("That is not possible for this complaint any more."),
     "status_unchanged": _l("That is not possible for this complaint any more."),
     "reopen_window_passed": _l("A complaint can be reopened for 14 days after it was resolved. "
