@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.agent import bp as agent_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.editor import bp as editor_bp
+    from portal.web.forum import bp as forum_bp
     from portal.web.kb import bp as kb_bp
     from portal.web.public import bp as public_bp
     from portal.web.tickets import bp as tickets_bp
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(kb_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(track_bp)
+    app.register_blueprint(forum_bp, url_prefix="/forum")
     app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(admin_bp, url_prefix="/admin")

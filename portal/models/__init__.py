@@ -1,6 +1,15 @@
 """Tables. Importing this package registers every model on the metadata."""
 
 from portal.models.audit import AuditEvent
+from portal.models.forum import (
+    ForumCategory,
+    ForumPost,
+    ForumPostRevision,
+    ForumReport,
+    ForumSubscription,
+    ForumThread,
+    ForumVote,
+)
 from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleRevision
 from portal.models.outbox import OutboxMessage
 from portal.models.search import PendingIndexChange, SearchLog
@@ -12,6 +21,13 @@ from portal.models.tracking import ArticleSuggestion, EmailVerification, Trackin
 from portal.models.user import PasswordResetToken, User, UserSession
 
 __all__ = [
+    "ForumCategory",
+    "ForumPost",
+    "ForumPostRevision",
+    "ForumReport",
+    "ForumSubscription",
+    "ForumThread",
+    "ForumVote",
     "CalendarSettings",
     "CannedResponse",
     "Escalation",

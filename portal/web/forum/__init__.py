@@ -1,0 +1,8 @@
+"""The community forum: reading and posting (routes.py), and what a reader does to a thread
+besides posting: subscribe, report, make private (actions.py). Moderation, Needs attention and
+converting posts into tickets are agent pages, under portal/web/agent/."""
+
+from portal.web.forum import actions
+from portal.web.forum.routes import bp
+
+__all__ = ["actions", "bp"]
