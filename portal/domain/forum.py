@@ -47,6 +47,7 @@ class ModerationAction(enum.StrEnum):
     UNHIDE_POST = "unhide_post"
     EDIT_POST = "edit_post"
     DISMISS_REPORT = "dismiss_report"
+    CLEAR_RISK = "clear_risk"
 
 
 @dataclass(frozen=True)
