@@ -160,6 +160,9 @@ class EventType(enum.StrEnum):
     RISK_FLAGGED = "risk_flagged"
     RISK_CLEARED = "risk_cleared"
     ARTICLE_LINKED = "article_linked"
+    # the community forum (staff only: the thread is public, the ticket's link to it is not)
+    FORUM_CONVERTED = "forum_converted"
+    FORUM_ANSWER_PUBLISHED = "forum_answer_published"
     # the SLA log: every clock event
     SLA_STARTED = "sla_started"
     SLA_PAUSED = "sla_paused"

@@ -2,16 +2,19 @@
 so an agent sees at once whether this is a first contact or the fifth about the same thing.
 
 A registered customer's tickets are found by account; a guest's by the contact e-mail (they have
-nothing else). Forum threads (issue 6) and satisfaction answers (issue 7) do not exist yet: their
-functions answer empty lists until those issues fill them.
+nothing else; their forum threads are those of the account with that e-mail, if there is one).
+Satisfaction answers (issue 7) do not exist yet: that function answers an empty list.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.domain.accounts import normalize_email
+from portal.domain.forum import Viewer
 from portal.extensions import db
-from portal.models import Ticket
+from portal.models import ForumThread, Ticket, User
+from portal.services.forum_access import visible_to
 
 HISTORY_MAX = 10
 
@@ -27,9 +30,19 @@ def other_tickets(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list[Ticket]:
         query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
-def forum_threads(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list:
-    """The customer's forum threads (the community forum is issue 6): none yet."""
-    return []
+def forum_threads(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list[ForumThread]:
+    """The customer's forum threads as staff may see them (hidden and private ones too),
+    newest first."""
+    author_id = ticket.customer_id
+    if author_id is None:
+        author_id = db.session.scalar(select(User.id).where(
+            User.email == normalize_email(ticket.contact_email)))
+    if author_id is None:
+        return []
+    return list(db.session.scalars(
+        select(ForumThread).where(ForumThread.author_id == author_id,
+                                  visible_to(Viewer(staff=True)))
+        .order_by(ForumThread.created_at.desc(), ForumThread.id.desc()).limit(limit)))
 
 
 def survey_answers(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list:

@@ -23,10 +23,10 @@ from portal.domain import tickets as rules
 from portal.domain.accounts import normalize_email
 from portal.domain.attachments import MAX_PER_MESSAGE
 from portal.domain.errors import DomainError
-from portal.domain.tickets import EventType, Status, Visibility
+from portal.domain.tickets import EventType, Priority, Status, Visibility
 from portal.extensions import db
 from portal.markdown import render_markdown
-from portal.models import ComplaintCategory, Ticket, TicketMessage, User
+from portal.models import ComplaintCategory, Team, Ticket, TicketMessage, User
 from portal.services import risk_signs, sla_clock, ticket_workspace
 from portal.services import ticket_notices as notices
 from portal.services.ticket_core import (
@@ -87,6 +87,14 @@ class ComplaintDraft:
     channel: rules.Channel = rules.Channel.WEB
     locale: str = "en"
     session_hash: str = ""
+    # Staff only: the customer an agent files for (a forum post's author), and the priority and
+    # team the agent decides at once instead of the category's defaults.
+    customer: User | None = None
+    priority: Priority | None = None
+    team_id: int | None = None
+    # More work for the filing's own transaction (the forum links its post to the new ticket),
+    # so that the ticket and what depends on it are committed together or not at all.
+    also: Callable[[Ticket], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,25 @@ def _validate_draft(draft: ComplaintDraft) -> None:
     if len(draft.description) > rules.DESCRIPTION_MAX:
         raise DomainError("too_long", field="description")
     check_uploads(draft.uploads)
+
+
+def _staff_choices(draft: ComplaintDraft, actor: User | None,
+                   category: ComplaintCategory | None) -> tuple[User | None, Priority, Team | None]:
+    """The ticket's customer, priority and team: the staff member's choices when they made
+    them (only staff may), else the complaint form's rules."""
+    overrides = (draft.customer, draft.priority, draft.team_id)
+    if any(value is not None for value in overrides) and not (actor is not None
+                                                                and actor.is_staff):
+        raise DomainError("forbidden")
+    customer = draft.customer
+    if customer is None and actor is not None and not actor.is_staff:
+        customer = actor
+    team = category.default_team if category else None
+    if draft.team_id is not None:
+        team = db.session.get(Team, draft.team_id)
+        if team is None or not team.active:
+            raise DomainError("team_not_found", field="team_id")
+    return customer, draft.priority or rules.customer_priority(draft.urgent), team
 
 
 def _existing_submission(key: str | None) -> Ticket | None:
@@ -173,16 +200,16 @@ def _create_ticket(draft: ComplaintDraft, *, actor: User | None, now: datetime,
     category = db.session.get(ComplaintCategory, draft.category_id) if draft.category_id else None
     if draft.category_id and (category is None or not category.active):
         raise DomainError("category_not_found", field="category_id")
-    customer = actor if actor is not None and not actor.is_staff else None
+    customer, priority, team = _staff_choices(draft, actor, category)
     ticket = Ticket(
         subject=" ".join(draft.subject.split()), description=draft.description.strip(),
         description_html=render_markdown(draft.description.strip()), category=category,
-        priority=rules.customer_priority(draft.urgent).value, flagged_urgent=draft.urgent,
+        priority=priority.value, flagged_urgent=draft.urgent,
         status=Status.NEW.value, customer=customer, contact_name=draft.contact_name.strip(),
         contact_email=normalize_email(draft.contact_email),
         contact_phone=draft.contact_phone.strip(), account_number=draft.account_number.strip(),
         locale=draft.locale, channel=draft.channel.value,
-        team=category.default_team if category else None, tier=1,
+        team=team, tier=1,
         submission_key=draft.submission_key, session_hash=draft.session_hash,
         created_at=now, updated_at=now)
     ticket.reference = references.new_reference()
@@ -218,6 +245,8 @@ def file_complaint(draft: ComplaintDraft, *, actor: User | None, now: datetime,
             attach_staged(filing.ticket, None, staged)
             stored += store_uploads(filing.ticket, None, draft.uploads)
             notices.received(filing.ticket, token=filing.token, now=now)
+            if draft.also is not None:
+                draft.also(filing.ticket)
         commit(stored)
         return filing
 

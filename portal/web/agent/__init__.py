@@ -1,8 +1,16 @@
 """The agent side of tickets: the queue, one ticket's workspace, escalation, canned responses,
-risk signs and knowledge capture. Importing the modules below adds their routes to the one
-blueprint."""
+risk signs, knowledge capture, and the forum (needs attention, moderation, converting posts into
+tickets). Importing the modules below adds their routes to the one blueprint."""
 
-from portal.web.agent import canned, escalation, knowledge, risk
+from portal.web.agent import (
+    canned,
+    escalation,
+    forum_convert,
+    forum_moderation,
+    knowledge,
+    risk,
+)
 from portal.web.agent.routes import bp
 
-__all__ = ["bp", "canned", "escalation", "knowledge", "risk"]
+__all__ = ["bp", "canned", "escalation", "forum_convert", "forum_moderation", "knowledge",
+           "risk"]

@@ -43,7 +43,8 @@ KIND_LABELS = {"functional": _l("To another team"), "hierarchical": _l("Up the h
                "automatic": _l("Automatic")}
 TRIGGER_LABELS = {"manual": _l("by hand"), "first_response_breach": _l("first answer overdue"),
                   "resolution_breach": _l("resolution overdue"),
-                  "level3": _l("still overdue after level 2"), "risk": _l("risk signs")}
+                  "level3": _l("still overdue after level 2"), "risk": _l("risk signs"),
+                  "forum": _l("from the forum")}
 LEVEL_LABELS = {0: _l("Not raised"), 1: _l("Level 1 — the team lead is told"),
                 2: _l("Level 2 — moved to specialists"), 3: _l("Level 3 — the escalation manager")}
 

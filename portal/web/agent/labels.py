@@ -48,6 +48,8 @@ STAFF_EVENT_LABELS = {
     EventType.SLA_FIRST_RESPONSE_MET.value: _l("First response given"),
     EventType.SLA_WARNING.value: _l("SLA warning"),
     EventType.SLA_BREACHED.value: _l("SLA breached"),
+    EventType.FORUM_CONVERTED.value: _l("Converted from a forum post"),
+    EventType.FORUM_ANSWER_PUBLISHED.value: _l("Answer published to the forum"),
 }
 
 STATUS_EVENTS = {EventType.STATUS_CHANGED.value, EventType.RESOLVED.value,

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.domain.tickets import EventType
 from portal.models import Ticket, TicketEvent
-from portal.services import customer_history, ticket_workspace
+from portal.services import customer_history, forum_conversion, ticket_workspace
 from portal.web.agent.labels import change_text, event_text
 from portal.web.agent.risk_labels import risk_event_text
 from portal.web.ticket_access import staff_may_see
@@ -50,7 +50,18 @@ def workspace(ticket: Ticket) -> dict:
         "collaborators": ticket_workspace.collaborators(ticket),
         "handles": ticket_workspace.mentionable(ticket),
         "event_text": workspace_event_text,
+        **forum_context(ticket),
     }
+
+
+def forum_context(ticket: Ticket) -> dict:
+    """For templates/agent/_ws_forum.html: the forum post the ticket came from, the answers
+    published back, and whether one may be published now (resolved or closed)."""
+    source = forum_conversion.source_post(ticket)
+    return {"forum_source": source,
+            "forum_answers": forum_conversion.published_answers(ticket) if source else [],
+            "forum_publishable": source is not None
+            and ticket.status in forum_conversion.ANSWERABLE}
 
 
 def workspace_event_text(event: TicketEvent) -> str:
@@ -69,6 +80,8 @@ def workspace_event_text(event: TicketEvent) -> str:
         return str(data.get("name") or event.to_value or event.from_value)
     if event.type in (EventType.RISK_FLAGGED, EventType.RISK_CLEARED):
         return risk_event_text(event)
+    if event.type in (EventType.FORUM_CONVERTED, EventType.FORUM_ANSWER_PUBLISHED):
+        return str(data.get("title") or event.to_value)
     if event.type == EventType.MENTIONED:
         return ", ".join(str(n) for n in data.get("names") or []) or event.to_value
     return event_text(event)

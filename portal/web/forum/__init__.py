@@ -2,7 +2,7 @@
 besides posting: subscribe, report, make private (actions.py). Moderation, Needs attention and
 converting posts into tickets are agent pages, under portal/web/agent/."""
 
-from portal.web.forum import actions
+from portal.web.forum import actions, ticket_links
 from portal.web.forum.routes import bp
 
-__all__ = ["actions", "bp"]
+__all__ = ["actions", "bp", "ticket_links"]
