@@ -38,7 +38,8 @@ def seed_demo_command() -> None:
     added = seed_demo(_now())
     click.echo(f"Demo data: {added['teams']} teams, {added['users']} people and "
                f"{added['articles']} help articles added; {added['categories']} complaint "
-               f"categories and {added['tickets']} tickets added "
+               f"categories, {added['tickets']} tickets and {added['forum_threads']} forum threads "
+               f"added "
                f"(password for every demo account: {DEMO_PASSWORD}).")
 
 
@@ -167,7 +168,8 @@ def search_reindex_command() -> None:
     from portal.services import search
 
     started = time.monotonic()
-    with click.progressbar(length=search.searchable_count(), label="Indexing articles") as bar:
+    with click.progressbar(length=search.searchable_count(),
+                           label="Indexing articles and forum threads") as bar:
         shown = 0
 
         def progress(count: int) -> None:

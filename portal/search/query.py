@@ -23,6 +23,8 @@ from portal.search.plan import MAX_QUERY_CHARS, SEARCH_FIELDS, Plan, plan_query
 # Share of the question's content words the top hit must contain to count as an answer; below
 # it the page says it has no confident answer and offers the complaint form first.
 CONFIDENT_COVERAGE = 0.5
+ARTICLE, THREAD = "article", "thread"
+KINDS = ("", ARTICLE, THREAD)  # "" is every kind
 SNIPPET_CHARS = 220
 # How many candidates the matching words pick for the full scoring to rank (see _ranked).
 RERANK_DEPTH = 40
@@ -49,6 +51,8 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     facets: list[tuple[str, int]] = field(default_factory=list)  # category slug, count
+    kinds: dict[str, int] = field(default_factory=dict)  # kind → count, for the type filter
+    kind: str = ""  # the kind shown ("" for all)
     did_you_mean: str | None = None
     confident: bool = False  # the top hit covers enough of the question to call it an answer
 
@@ -68,6 +72,7 @@ def visibility_filter(*, staff: bool) -> Query:
 # computed once per searcher (searchers are reused until the index changes).
 _HIDDEN: WeakKeyDictionary[Searcher, frozenset[int]] = WeakKeyDictionary()
 _BY_CATEGORY: WeakKeyDictionary[Searcher, dict[str, frozenset[int]]] = WeakKeyDictionary()
+_BY_KIND: WeakKeyDictionary[Searcher, dict[str, frozenset[int]]] = WeakKeyDictionary()
 
 
 def hidden_from_customers(searcher: Searcher) -> frozenset[int]:
@@ -90,6 +95,23 @@ def documents_by_category(searcher: Searcher) -> dict[str, frozenset[int]]:
     return groups
 
 
+def documents_by_kind(searcher: Searcher) -> dict[str, frozenset[int]]:
+    """Kind ("article", "thread") → its document numbers: the type filter and its counts
+    become set intersections, like the category facets."""
+    groups = _BY_KIND.get(searcher)
+    if groups is None:
+        groups = _BY_KIND[searcher] = {
+            kind: frozenset(searcher.docs_for_query(Term("kind", kind)))
+            for kind in (ARTICLE, THREAD)}
+    return groups
+
+
+def allowed_filter(*, staff: bool, kind: str = "") -> Query:
+    """What a visitor may see of one kind (or of every kind)."""
+    allowed = visibility_filter(staff=staff)
+    return And([allowed, Term("kind", kind)]) if kind else allowed
+
+
 CATEGORY_FILTER = re.compile(r"(?:^|\s)category:([a-z0-9-]+)", re.IGNORECASE)
 
 
@@ -109,10 +131,14 @@ def _formatter() -> highlight.HtmlFormatter:
 def highlight_terms(searcher: Searcher, query: Query) -> frozenset[str]:
     """The words to mark: what the query looks for in title and body (prefixes expanded),
     without stop words, which would light up every other word of a snippet."""
-    found = query.existing_terms(searcher.reader(), expand=True)
-    return frozenset(text.decode() if isinstance(text, bytes) else text
-                     for fieldname, text in found
-                     if fieldname in ("title", "body") and text not in STOP_TERMS)
+    reader = searcher.reader()
+    # Leaf by leaf: Whoosh's existing_terms() on a compound query reuses its `fieldname`
+    # argument as a loop variable, so after the first leaf it skipped every other field's words
+    # (a two-word question lit up nothing in the snippet).
+    found = {text.decode() if isinstance(text, bytes) else text
+             for leaf in query.leaves() if leaf.field() in ("title", "body")
+             for _fieldname, text in leaf.existing_terms(reader, expand=True)}
+    return frozenset(found - STOP_TERMS)
 
 
 def _marked(text: str, words: frozenset[str], fragmenter, *, top: int) -> str:
@@ -191,10 +217,13 @@ def score_documents(searcher: Searcher, query: Query, docnums: list[int]) -> dic
 
 
 def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = "",
-               page: int = 1, per_page: int = 10) -> SearchResults:
+               page: int = 1, per_page: int = 10, kind: str = ARTICLE) -> SearchResults:
+    """One page of results of `kind` ("article", "thread", "" for every kind). Each filter's
+    counts (categories, kinds) apply the other filter but not their own, like facets."""
     words, typed_category = split_filters(text)
     category = category or typed_category
-    results = SearchResults(query=text, page=max(page, 1), per_page=per_page)
+    kind = kind if kind in KINDS else ARTICLE
+    results = SearchResults(query=text, page=max(page, 1), per_page=per_page, kind=kind)
     plan = plan_query(searcher, words)
     if plan is None:
         return results
@@ -202,6 +231,11 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
     if not staff:
         matched -= hidden_from_customers(searcher)
     groups = documents_by_category(searcher)
+    by_kind = documents_by_kind(searcher)
+    in_category = matched & groups.get(category, frozenset()) if category else matched
+    results.kinds = {name: len(in_category & docs) for name, docs in by_kind.items()}
+    if kind:
+        matched &= by_kind[kind]
     counts = {slug: len(matched & docs) for slug, docs in groups.items()}
     if category:
         matched &= groups.get(category, frozenset())
@@ -215,7 +249,7 @@ def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = ""
             results.hits.append(_hit(searcher.stored_fields(docnum), score, marks))
         results.confident = _coverage(searcher, ranked[0][0], plan.words) >= CONFIDENT_COVERAGE
     if results.total == 0 or len(results.hits) < 3:
-        results.did_you_mean = did_you_mean(searcher, words, staff=staff)
+        results.did_you_mean = did_you_mean(searcher, words, staff=staff, kind=kind)
     return results
 
 
@@ -237,13 +271,14 @@ def _known(reader, word: str) -> bool:
     return any(reader.doc_frequency(fieldname, term) for fieldname in SEARCH_FIELDS)
 
 
-def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
-    """A respelling of the unknown words from the titles the visitor may see, offered only
-    if it finds something."""
+def did_you_mean(searcher: Searcher, text: str, *, staff: bool,
+                 kind: str = ARTICLE) -> str | None:
+    """A respelling of the unknown words from the titles of `kind` the visitor may see,
+    offered only if it finds something."""
     words = [token.text for token in folding_analyzer()(text[:MAX_QUERY_CHARS])]
     reader = searcher.reader()
     corrector = searcher.corrector(VOCABULARY)
-    allowed = visibility_filter(staff=staff)
+    allowed = allowed_filter(staff=staff, kind=kind)
     corrected, changed = [], False
     for word in words:
         if len(word) > 2 and not word.isdigit() and not _known(reader, word):
@@ -265,11 +300,12 @@ def did_you_mean(searcher: Searcher, text: str, *, staff: bool) -> str | None:
 
 def suggest_titles(searcher: Searcher, prefix_text: str, *, staff: bool,
                    limit: int = 5) -> list[tuple[str, str]]:
-    """Titles for suggest-as-you-type: every typed word, the last one as a prefix."""
+    """Article titles for suggest-as-you-type: every typed word, the last one as a prefix."""
     words = [token.text for token in folding_analyzer()(prefix_text[:100])]
     if not words or len(words[-1]) < 2 and len(words) == 1:
         return []
     clauses = [Term("title_words", word) for word in words[:-1]]
     clauses.append(Prefix("title_words", words[-1]))
-    results = searcher.search(And(clauses), filter=visibility_filter(staff=staff), limit=limit)
+    results = searcher.search(And(clauses), filter=allowed_filter(staff=staff, kind=ARTICLE),
+                              limit=limit)
     return [(hit["slug"], hit["title"]) for hit in results]

@@ -18,15 +18,16 @@ from whoosh.index import LockError
 from portal.domain import kb as kb_rules
 from portal.extensions import db, search
 from portal.markdown import plain_text
-from portal.models import Article, PendingIndexChange, SearchLog
+from portal.models import Article, ForumThread, PendingIndexChange, SearchLog
 from portal.search.analysis import fold
 from portal.search.index import IndexUnavailable, SearchIndex
-from portal.search.query import SearchResults, run_search, suggest_titles
+from portal.search.query import ARTICLE, KINDS, SearchResults, run_search, suggest_titles
 from portal.search.schema import SearchDocument
+from portal.services import forum_index
 
 log = logging.getLogger(__name__)
 
-ARTICLE = "article"
+THREAD = forum_index.THREAD
 WEB_WRITE_TIMEOUT = 2.0  # a request waits this long for the index lock, then leaves it queued
 WORKER_WRITE_TIMEOUT = 30.0
 
@@ -52,6 +53,9 @@ def _document_for(kind: str, object_id: int) -> SearchDocument | None:
     if kind == ARTICLE:
         article = db.session.get(Article, object_id)
         return article_document(article) if article else None
+    if kind == THREAD:
+        thread = db.session.get(ForumThread, object_id)
+        return forum_index.thread_document(thread) if thread else None
     return None
 
 
@@ -88,7 +92,12 @@ def apply_pending(index: SearchIndex | None = None, *, timeout: float = WEB_WRIT
     return len(rows)
 
 
+def _public_threads():
+    return (ForumThread.hidden.is_(False), ForumThread.private.is_(False))
+
+
 def all_documents() -> Iterator[SearchDocument]:
+    """Every published article, then every public forum thread."""
     query = (select(Article).where(Article.status == kb_rules.Status.PUBLISHED,
                                    Article.deleted_at.is_(None))
              .order_by(Article.id).execution_options(yield_per=500))
@@ -96,11 +105,20 @@ def all_documents() -> Iterator[SearchDocument]:
         document = article_document(article)
         if document is not None:
             yield document
+    threads = (select(ForumThread).where(*_public_threads()).order_by(ForumThread.id)
+               .execution_options(yield_per=200))
+    for thread in db.session.scalars(threads):
+        document = forum_index.thread_document(thread)
+        if document is not None:
+            yield document
 
 
 def searchable_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Article).where(
+    articles = db.session.scalar(select(func.count()).select_from(Article).where(
         Article.status == kb_rules.Status.PUBLISHED, Article.deleted_at.is_(None)))
+    threads = db.session.scalar(select(func.count()).select_from(ForumThread).where(
+        *_public_threads()))
+    return articles + threads
 
 
 def rebuild(index: SearchIndex | None = None, *,
@@ -129,18 +147,24 @@ def _searcher(index: SearchIndex):
 
 
 def search_articles(text: str, *, staff: bool, category: str = "", page: int = 1,
-                    per_page: int = 10) -> SearchResults:
-    """The search behind /search and /api/search. Index trouble yields a rebuild, not a 500."""
+                    per_page: int = 10, kind: str = ARTICLE) -> SearchResults:
+    """The search behind /search and /api/search. Index trouble yields a rebuild, not a 500.
+
+    `kind`: "article" (the default, for callers that link to articles only), "thread", or ""
+    for both (the search page's "All")."""
     index = search.index
+    if kind not in KINDS:
+        kind = ARTICLE
     try:
         return run_search(_searcher(index), text, staff=staff, category=category, page=page,
-                          per_page=per_page)
+                          per_page=per_page, kind=kind)
     except (IndexUnavailable, OSError, LockError, TimeoutError) as exc:
         log.error("search failed and the index could not be rebuilt: %s", exc)
         return SearchResults(query=text, page=page, per_page=per_page)
 
 
 def suggestions(prefix: str, *, staff: bool, limit: int = 5) -> list[tuple[str, str]]:
+    """Article titles for suggest-as-you-type (slug, title); forum threads are not offered."""
     try:
         return suggest_titles(_searcher(search.index), prefix, staff=staff, limit=limit)
     except (IndexUnavailable, OSError, LockError, TimeoutError) as exc:

@@ -109,7 +109,7 @@ def _article_slugs():
 
 
 def test_seed_demo_loads_the_demo_articles_once(app):
-    from portal.models import Article, ArticleRevision
+    from portal.models import Article, ArticleRevision, ForumThread
     from portal.services import search as search_service
 
     runner = app.test_cli_runner()
@@ -124,8 +124,11 @@ def test_seed_demo_loads_the_demo_articles_once(app):
                                         .group_by(Article.language)).all())
     assert set(languages) == {"en", "vi"}
     assert search_service.search_articles("khieu nai", staff=False).total > 0
+    public_threads = db.session.scalar(select(func.count()).select_from(ForumThread).where(
+        ForumThread.hidden.is_(False), ForumThread.private.is_(False)))
     assert search_service.searchable_count() == db.session.scalar(
-        select(func.count()).select_from(Article).where(Article.status == "published"))
+        select(func.count()).select_from(Article).where(Article.status == "published")
+    ) + public_threads
 
 
 def test_kb_import_lists_accepted_and_rejected_rows(app, tmp_path):

@@ -18,6 +18,7 @@ MAX_COMMENT_CHARS = 2000
 DEFAULT_API_LIMIT, MAX_API_LIMIT = 10, 50
 MAX_ID = 2**31 - 1  # the largest id a database integer column holds
 MAX_SLUG_CHARS = 100
+SEARCH_KINDS = ("article", "thread")
 CATEGORY_PATTERN = re.compile(r"^[a-z0-9-]{0,80}$")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -27,6 +28,7 @@ class SearchArgs:
     q: str = ""
     category: str = ""
     page: int = 1
+    kind: str = ""  # "article", "thread", or "" for both (the type filter)
 
 
 def without_controls(value: str | None) -> str:
@@ -69,7 +71,15 @@ def search_args(args: Mapping[str, str]) -> SearchArgs:
     page = whole_number(args.get("page")) or 1  # abc, -5, 0, 1.5 → the first page
     return SearchArgs(q=clean_query(args.get("q")),
                       category=category if CATEGORY_PATTERN.match(category) else "",
-                      page=min(page, MAX_PAGE))
+                      page=min(page, MAX_PAGE), kind=search_kind(args.get("kind"), ""))
+
+
+def search_kind(value: str | None, default: str) -> str:
+    """The type filter of a query-string: "article", "thread", "all" (→ ""), else `default`."""
+    text = (value or "").strip().lower()
+    if text == "all":
+        return ""
+    return text if text in SEARCH_KINDS else default
 
 
 def api_limit(value: str | None) -> int:

@@ -13,10 +13,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.domain.errors import NotFound
-from portal.services import deflection, kb
+from portal.services import deflection, forum_search, kb
 from portal.services import search as search_service
+from portal.services.forum_index import CATEGORY_PREFIX
 from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
     MAX_SUGGEST_CHARS,
@@ -25,6 +27,7 @@ from portal.web.kb.forms import (
     clean_query,
     plausible_slug,
     search_args,
+    search_kind,
     search_log_id,
 )
 
@@ -33,6 +36,7 @@ bp = Blueprint("kb", __name__)
 PER_PAGE = 10
 SUGGESTIONS = 5
 _MARK_TAG = re.compile(r"</?mark\b[^>]*>")
+_MARKED = re.compile(r'<mark class="hl t(\d{1,3})">(.*?)</mark>', re.DOTALL)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -63,8 +67,31 @@ def _plain_snippet(snippet_html: str) -> str:
     return html.unescape(_MARK_TAG.sub("", snippet_html))
 
 
+def _as_markup(highlighted: str) -> Markup:
+    """A highlight (escaped text plus the highlighter's <mark> tags) rebuilt as Markup: every
+    piece of text is escaped again here and only our own <mark> tags are kept, so the template
+    marks nothing safe and nothing else in the text can become mark-up."""
+    result, position = Markup(""), 0
+    for match in _MARKED.finditer(highlighted):
+        result += escape(html.unescape(highlighted[position:match.start()]))
+        result += Markup('<mark class="hl t{}">{}</mark>').format(
+            match.group(1), html.unescape(match.group(2)))
+        position = match.end()
+    return result + escape(html.unescape(highlighted[position:]))
+
+
+def _highlighted(hits: list) -> list:
+    for hit in hits:
+        hit.title_html, hit.snippet_html = _as_markup(hit.title_html), _as_markup(
+            hit.snippet_html)
+    return hits
+
+
 def _category_names() -> dict[str, str]:
-    return {category.slug: category.name for category in kb.categories()}
+    """Index category slug → name, for help-centre and forum categories alike."""
+    names = {CATEGORY_PREFIX + slug: name for slug, name in forum_search.category_names()}
+    names.update((category.slug, category.name) for category in kb.categories())
+    return names
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -132,14 +159,17 @@ def feedback(slug: str):
 def search():
     args = search_args(request.args)
     staff = _is_staff()
-    results, log_id = None, None
+    results, log_id, answered = None, None, set()
     if args.q:
         results = search_service.search_articles(args.q, staff=staff, category=args.category,
-                                                 page=args.page, per_page=PER_PAGE)
+                                                 page=args.page, per_page=PER_PAGE,
+                                                 kind=args.kind)
         if results.total and args.page > results.pages:  # past the end: show the last page
             results = search_service.search_articles(
                 args.q, staff=staff, category=args.category, page=results.pages,
-                per_page=PER_PAGE)
+                per_page=PER_PAGE, kind=args.kind)
+        hits, answered = forum_search.checked_hits(results.hits)
+        results.hits = _highlighted(hits)
         log_id = search_service.log_search(args.q, results.total, session_id=session_id(),
                                            source="page", now=utc_now())
     popular = kb.popular_articles(is_staff=staff) if not results or not results.total else []
@@ -148,6 +178,7 @@ def search():
               for slug, count in (results.facets if results else []) if slug]
     return render_template("kb/search.html", q=args.q, category=args.category,
                            category_name=names.get(args.category, args.category),
+                           kind=args.kind, answered=answered, hit_url=forum_search.hit_url,
                            results=results, log_id=log_id, facets=facets, popular=popular)
 
 
@@ -156,18 +187,22 @@ def search():
 @bp.get("/api/search")
 @rate_limit("RATELIMIT_SEARCH", scope="search")
 def api_search():
+    """Articles only, unless `kind` asks for "thread" or "all"."""
     q = clean_query(request.args.get("q"))
     if not q:
         return json_response({"results": [], "total": 0, "did_you_mean": None})
     results = search_service.search_articles(q, staff=_is_staff(),
-                                             per_page=api_limit(request.args.get("limit")))
+                                             per_page=api_limit(request.args.get("limit")),
+                                             kind=search_kind(request.args.get("kind"),
+                                                              "article"))
+    hits, _answered = forum_search.checked_hits(results.hits)
     search_service.log_search(q, results.total, session_id=session_id(), source="api",
                               now=utc_now())
     return json_response({
         "results": [{"kind": hit.kind, "slug": hit.slug, "title": hit.title,
-                     "url": url_for("kb.article", slug=hit.slug),
+                     "url": forum_search.hit_url(hit),
                      "snippet": _plain_snippet(hit.snippet_html), "score": hit.score}
-                    for hit in results.hits],
+                    for hit in hits],
         "total": results.total,
         "did_you_mean": results.did_you_mean,
     })
