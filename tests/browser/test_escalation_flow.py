@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.domain.accounts import Role
@@ -19,11 +19,7 @@ from portal.services.canned_responses import ensure_default_canned_responses
 from portal.services.escalation_matrix import ensure_default_matrix
 from portal.services.sla_settings import ensure_defaults
 from portal.services.users import UserChanges, create_team, create_user
-
-
-def main(page: Page):
-    return page.get_by_role("main")
-
+from tests.browser.actions import main, sign_in, sign_out
 
 REASON = "Refund above my limit: needs a billing specialist's approval."
 AGENTS = [("anna@example.com", "Anna Agent", 1, "care", "correct horse 1"),
@@ -63,25 +59,12 @@ def _world(live_server) -> dict:
     return world
 
 
-def _sign_in(page: Page, visit, submit, email: str, password: str) -> None:
-    visit("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    submit(main(page).get_by_role("button", name="Sign in", exact=True))
-
-
-def _sign_out(page: Page, submit) -> None:
-    menu = page.locator("header details.user-menu")
-    menu.locator("summary").click()
-    submit(menu.get_by_role("button", name="Sign out"))
-
-
 def test_take_answer_escalate_sweep_and_what_the_customer_reads(
         page, live_server, visit, follow, submit):
     world = _world(live_server)
 
     # 1. A tier-1 agent takes the ticket and answers with a canned reply, edited before sending.
-    _sign_in(page, visit, submit, "anna@example.com", "correct horse 1")
+    sign_in(page, visit, submit, "anna@example.com", "correct horse 1")
     visit("/agent")
     follow(main(page).get_by_role("link", name=world["fresh"]))
     submit(main(page).get_by_role("button", name="Take it"))
@@ -105,10 +88,10 @@ def test_take_answer_escalate_sweep_and_what_the_customer_reads(
         escalation = db.session.scalar(select(Escalation).order_by(Escalation.id.desc()))
         assert (escalation.kind, escalation.reason) == ("functional", REASON)
         db.session.remove()
-    _sign_out(page, submit)
+    sign_out(page, submit)
 
     # 3. A tier-2 Billing agent finds it under "Escalated to me".
-    _sign_in(page, visit, submit, "bao@example.com", "correct horse 2")
+    sign_in(page, visit, submit, "bao@example.com", "correct horse 2")
     visit("/agent")
     follow(main(page).get_by_role("link", name="Escalated to me"))
     expect(main(page).get_by_role("link", name=world["fresh"])).to_be_visible()
@@ -124,7 +107,7 @@ def test_take_answer_escalate_sweep_and_what_the_customer_reads(
         db.session.remove()
 
     # 5. The customer reads both escalations in plain words, and never the reason.
-    _sign_out(page, submit)
+    sign_out(page, submit)
     visit(f"/t/{world['token']}")
     timeline = main(page)
     expect(timeline).to_contain_text("Your complaint has been passed to our Billing specialists.")
@@ -140,7 +123,7 @@ def test_the_console_pages_pass_axe_with_demo_data(page, live_server, visit, fol
     with live_server.app.app_context():
         seed_demo(datetime.now(UTC))
         db.session.remove()
-    _sign_in(page, visit, submit, "admin@example.com", DEMO_PASSWORD)
+    sign_in(page, visit, submit, "admin@example.com", DEMO_PASSWORD)
     for path in ["/agent/", "/agent/?view=breached&sort=priority", "/agent/?view=escalated",
                  "/agent/?risk=1&sort=updated", "/agent/escalations/unwritten",
                  "/admin/calendar", "/admin/sla-policies", "/admin/sla-policies/urgent",

@@ -83,7 +83,27 @@ def world(app, make_user, now):
             "category_slug": category.slug, "reference": filing.ticket.reference,
             "attachment_id": attachment.id, "category_id": complaint_category.id,
             "canned_id": canned.id, "rule_id": _escalation_rule_id(),
-            **_sla_settings_ids(complaint_category.id)}
+            **_sla_settings_ids(complaint_category.id),
+            **_forum_ids(target, filing.ticket.id)}
+
+
+def _forum_ids(author, ticket_id: int) -> dict:
+    """A public thread by the world's customer whose opening post became the world's ticket,
+    a reply someone reported, and the author's subscription (for the unsubscribe link)."""
+    from portal.models import ForumReport, ForumSubscription
+    from portal.services.forum_subscriptions import unsubscribe_token
+    from tests.forum_support import make_post, make_thread
+
+    thread = make_thread(author, title="Where is my refund?", body="It has been two weeks.")
+    thread.posts[0].ticket_id = ticket_id
+    reply = make_post(thread, author, "Still nothing today, any news?")
+    report = ForumReport(post_id=reply.id, reporter_id=author.id, reason="spam")
+    subscription = ForumSubscription(thread_id=thread.id, user_id=author.id)
+    db.session.add_all([report, subscription])
+    db.session.commit()
+    return {"thread_id": thread.id, "post_id": reply.id, "report_id": report.id,
+            "forum_category": thread.category.slug,
+            "unsubscribe_token": unsubscribe_token(subscription)}
 
 
 def _sla_settings_ids(category_id: int) -> dict:
@@ -118,6 +138,10 @@ def _url(app, endpoint: str, world: dict) -> str:
 # not the visitor's, so "not found" is the right answer there (per-object tests live in
 # tests/web/test_tracking.py and test_ticket_page.py).
 PER_OBJECT_NOT_FOUND = {"track.api_ticket", "track.attachment"}
+# Open to everyone signed in, but only the post's or thread's author (or a moderator) may act:
+# another customer may see the thread and is refused the action with 403 (the forum rules and
+# their per-author tests: tests/unit/test_forum_rules.py, tests/web/test_forum_*).
+AUTHOR_ONLY = {"forum.accept", "forum.edit_post", "forum.privacy"}
 
 
 def _client_as(app, make_user, role_name: str, world: dict):
@@ -145,6 +169,8 @@ def test_answer_matches_policy(app, make_user, world, endpoint, methods, role_na
 
     if policy.guests_only and role != ANONYMOUS:
         assert response.status_code == 302 and location == "/", "signed-in people go home"
+    elif policy.allows(role, tier) and endpoint in AUTHOR_ONLY and role == "customer":
+        assert response.status_code == 403, response.status_code
     elif policy.allows(role, tier):
         if "GET" in methods:
             expected = (200, 302, 404) if endpoint in PER_OBJECT_NOT_FOUND else (200, 302)
