@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.domain import forum as rules
 from portal.extensions import db
@@ -47,7 +47,8 @@ def _section(name: str, now: datetime, limit: int):
     reports = _open_reports_count().label("open_reports")
     query = (select(ForumThread, opening, reports)
              .join(opening, and_(opening.thread_id == ForumThread.id, opening.is_opening.is_(True)))
-             .where(ForumThread.hidden.is_(False)))
+             .where(ForumThread.hidden.is_(False))
+             .options(selectinload(ForumThread.author), selectinload(opening.ticket)))
     if name != REPORTED:
         query = query.where(ForumThread.locked.is_(False))
     if name == UNANSWERED:
@@ -105,6 +106,9 @@ def open_reports(*, limit: int = REPORTS_LIMIT) -> list[ForumReport]:
     """Reports waiting for a moderator, newest first."""
     return list(db.session.scalars(
         select(ForumReport).where(ForumReport.resolved_at.is_(None))
+        .options(selectinload(ForumReport.reporter),
+                 selectinload(ForumReport.post).selectinload(ForumPost.author),
+                 selectinload(ForumReport.post).selectinload(ForumPost.thread))
         .order_by(ForumReport.created_at.desc(), ForumReport.id.desc()).limit(limit)))
 
 

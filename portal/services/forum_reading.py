@@ -7,6 +7,7 @@ page would answer 404 for the same visitor.
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from portal.domain import forum as rules
 from portal.extensions import db
@@ -35,7 +36,9 @@ def category_by_slug(slug: str) -> ForumCategory | None:
 
 
 def _listing(viewer: rules.Viewer) -> Select:
-    return select(ForumThread).where(visible_to(viewer))
+    """Threads the viewer may see, with what a row shows loaded in one query each."""
+    return select(ForumThread).where(visible_to(viewer)).options(
+        selectinload(ForumThread.author), selectinload(ForumThread.category))
 
 
 def latest_threads(viewer: rules.Viewer, *, limit: int = 10) -> list[ForumThread]:
@@ -74,6 +77,7 @@ def replies(thread: ForumThread, *, page: int):
     placeholder in their place, so the numbering of pages does not depend on who looks)."""
     query = select(ForumPost).where(ForumPost.thread_id == thread.id,
                                     ForumPost.is_opening.is_(False)).order_by(ForumPost.id)
+    query = query.options(selectinload(ForumPost.author), selectinload(ForumPost.ticket))
     return db.paginate(query, page=page, per_page=rules.POSTS_PER_PAGE, error_out=False)
 
 
