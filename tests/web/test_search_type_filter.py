@@ -130,3 +130,9 @@ def test_the_api_returns_threads_only_when_asked(client, forum):
     assert both["total"] == 3
     threads = client.get("/api/search?q=refund&kind=thread").json["results"]
     assert {hit["url"] for hit in threads} == {f"/forum/t/{hit['slug']}" for hit in threads}
+
+
+def test_forum_category_names_follow_the_visitors_language(client, forum):
+    page = main_of(client.get("/search?q=refund&kind=thread",
+                              headers={"Accept-Language": "vi-VN,vi;q=0.9"}))
+    assert "Hỏi &amp; đáp" in page and "Questions &amp; answers" not in page

@@ -19,6 +19,7 @@ from portal.domain.errors import NotFound
 from portal.services import deflection, forum_search, kb
 from portal.services import search as search_service
 from portal.services.forum_index import CATEGORY_PREFIX
+from portal.web.forum.labels import CATEGORY_NAMES as FORUM_CATEGORY_NAMES
 from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
     MAX_SUGGEST_CHARS,
@@ -88,8 +89,10 @@ def _highlighted(hits: list) -> list:
 
 
 def _category_names() -> dict[str, str]:
-    """Index category slug → name, for help-centre and forum categories alike."""
-    names = {CATEGORY_PREFIX + slug: name for slug, name in forum_search.category_names()}
+    """Index category slug → name, for help-centre and forum categories alike (the seeded
+    forum categories in the visitor's language)."""
+    names = {CATEGORY_PREFIX + slug: str(FORUM_CATEGORY_NAMES.get(slug, name))
+             for slug, name in forum_search.category_names()}
     names.update((category.slug, category.name) for category in kb.categories())
     return names
 
@@ -178,6 +181,7 @@ def search():
               for slug, count in (results.facets if results else []) if slug]
     return render_template("kb/search.html", q=args.q, category=args.category,
                            category_name=names.get(args.category, args.category),
+                           category_names=names,
                            kind=args.kind, answered=answered, hit_url=forum_search.hit_url,
                            results=results, log_id=log_id, facets=facets, popular=popular)
 
