@@ -15,26 +15,6 @@ from portal.models import ForumPostRevision
 from portal.services import forum, forum_search
 from portal.services.forum_search import Similar
 from tests.forum_support import make_post, make_thread
-from tests.helpers import sign_in
-
-
-@pytest.fixture
-def people(app, make_user):
-    forum.ensure_default_categories()
-    return {"author": make_user("customer", name="Ana Author"),
-            "other": make_user("customer", name="Otto Other"),
-            "agent": make_user("agent", name="Aga Agent")}
-
-
-@pytest.fixture
-def as_(app, people):
-    """A client signed in as one of `people` (None: anonymous)."""
-    def make(who):
-        client = app.test_client()
-        if who is not None:
-            assert sign_in(client, people[who].email).status_code == 302
-        return client
-    return make
 
 
 def _text(response) -> str:

@@ -11,34 +11,16 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ForumCategory, ForumPost, ForumThread, ForumVote
-from portal.services import forum, forum_search
+from portal.services import forum_search
 from portal.services.forum_search import Similar
 from tests.forum_support import make_post, make_thread
-from tests.helpers import post_form, sign_in
-
-
-@pytest.fixture
-def people(app, make_user):
-    forum.ensure_default_categories()
-    return {"author": make_user("customer", name="Ana Author"),
-            "other": make_user("customer", name="Otto Other"),
-            "agent": make_user("agent", name="Aga Agent")}
+from tests.helpers import post_form
 
 
 @pytest.fixture(autouse=True)
 def no_similar(monkeypatch):
     """No similar threads unless a test says so: the first submit posts at once."""
     monkeypatch.setattr(forum_search, "similar", lambda text, viewer, *, limit=5: [])
-
-
-@pytest.fixture
-def as_(app, people):
-    def make(who):
-        client = app.test_client()
-        if who is not None:
-            assert sign_in(client, people[who].email).status_code == 302
-        return client
-    return make
 
 
 def _text(response) -> str:
