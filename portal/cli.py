@@ -38,8 +38,8 @@ def seed_demo_command() -> None:
     added = seed_demo(_now())
     click.echo(f"Demo data: {added['teams']} teams, {added['users']} people and "
                f"{added['articles']} help articles added; {added['categories']} complaint "
-               f"categories, {added['tickets']} tickets and {added['forum_threads']} forum threads "
-               f"added "
+               f"categories, {added['tickets']} tickets, {added['forum_threads']} forum threads "
+               f"and {added['history_tickets']} tickets of history (90 days) added "
                f"(password for every demo account: {DEMO_PASSWORD}).")
 
 
@@ -86,6 +86,15 @@ def close_resolved_command() -> None:
 
     closed = close_expired_resolutions(_now())
     click.echo(f"Closed {closed} resolved tickets.")
+
+
+@portal_cli.command("recompute-metrics")
+def recompute_metrics_command() -> None:
+    """Rebuild every ticket's report figures from its history (after migration 0008)."""
+    from portal.services.ticket_metrics import recompute_all
+
+    count = recompute_all()
+    click.echo(f"Recomputed the figures of {count} tickets.")
 
 
 @portal_cli.command("worker")

@@ -147,6 +147,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         # threads, replies and edits per client address
         "RATELIMIT_FORUM_POST": "5 per minute;40 per hour",
         "RATELIMIT_FORUM_ACTION": "30 per minute;300 per hour",  # votes, reports, subscriptions
+        "RATELIMIT_SURVEY": "30 per minute;200 per hour",  # survey links and answers
         "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "").rstrip("/") or None,
         "PORTAL_TIMEZONE": timezone,
         "BABEL_DEFAULT_LOCALE": locale,

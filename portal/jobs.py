@@ -32,6 +32,7 @@ def ticket_jobs(app: Flask) -> list[PeriodicJob]:
     """Complaint housekeeping: each job commits its own work and is safe to run again."""
     from portal.services.auto_escalation import sweep
     from portal.services.deflection import decide_outcomes
+    from portal.services.surveys import send_due as send_surveys
     from portal.services.ticket_files import purge_staged
     from portal.services.tickets import close_expired_resolutions
 
@@ -55,7 +56,13 @@ def ticket_jobs(app: Flask) -> list[PeriodicJob]:
         with app.app_context():
             purge_staged(datetime.now(UTC))
 
+    def surveys() -> None:
+        """Satisfaction surveys whose moment has come, and their one reminder."""
+        with app.app_context():
+            send_surveys(datetime.now(UTC))
+
     return [PeriodicJob("close-resolved", 300, close_resolved),
             PeriodicJob("deflection-outcomes", 60, decide_deflections),
             PeriodicJob("sla-sweep", 60, sla_sweep),
-            PeriodicJob("purge-staged-files", 3600, purge_staged_files)]
+            PeriodicJob("purge-staged-files", 3600, purge_staged_files),
+            PeriodicJob("surveys", 60, surveys)]

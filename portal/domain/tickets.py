@@ -163,6 +163,8 @@ class EventType(enum.StrEnum):
     # the community forum (staff only: the thread is public, the ticket's link to it is not)
     FORUM_CONVERTED = "forum_converted"
     FORUM_ANSWER_PUBLISHED = "forum_answer_published"
+    # the satisfaction survey (staff only: the customer sees their answer in the survey prompt)
+    SURVEY_ANSWERED = "survey_answered"
     # the SLA log: every clock event
     SLA_STARTED = "sla_started"
     SLA_PAUSED = "sla_paused"

@@ -14,6 +14,7 @@ from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleR
 from portal.models.outbox import OutboxMessage
 from portal.models.search import PendingIndexChange, SearchLog
 from portal.models.sla import CalendarSettings, EscalationRule, Holiday, SlaPolicy
+from portal.models.survey import Survey, SurveySettings, SurveyToken
 from portal.models.team import Team, team_members
 from portal.models.ticket import Attachment, ComplaintCategory, Ticket, TicketEvent, TicketMessage
 from portal.models.ticket_work import CannedResponse, Escalation, TicketCollaborator, TicketTag
@@ -53,6 +54,9 @@ __all__ = [
     "PasswordResetToken",
     "PendingIndexChange",
     "SearchLog",
+    "Survey",
+    "SurveySettings",
+    "SurveyToken",
     "Team",
     "User",
     "UserSession",

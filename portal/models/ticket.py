@@ -73,6 +73,15 @@ class Ticket(db.Model):
         Index("ix_tickets_priority_rank", "priority_rank", "sla_due_at", "id"),
         Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_created", "created_at", "id"),
+        # The reports' cohorts (created, resolved, first answered in a period), each with the
+        # columns its figures read, so that a quarter is read from the index alone.
+        Index("ix_tickets_created_report", "created_at", "escalation_count"),
+        Index("ix_tickets_resolved_report", "resolved_at", "assignee_id", "resolution_seconds",
+              "public_agent_replies", "escalation_count", "reopen_count",
+              "sla_remaining_seconds", "article_id"),
+        Index("ix_tickets_first_response_report", "first_response_at", "assignee_id",
+              "first_response_seconds", "first_response_due_at"),
+        Index("ix_tickets_article", "article_id"),
         Index("ix_tickets_category", "category_id", "status"),
         Index("ix_tickets_tier_status", "tier", "status"),
         Index("ix_tickets_escalated_to", "escalated_to_id", "status"),
@@ -145,6 +154,16 @@ class Ticket(db.Model):
     risk_reasons: Mapped[list] = mapped_column(JSON, default=list)
     # Knowledge capture: the article written up from this ticket.
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    # What the reports read, kept as the ticket lives (services/ticket_metrics.py), so that a
+    # quarter's figures are sums over indexed columns: business seconds to the first public
+    # reply and to the (last) resolution with pauses excluded, the business seconds spent
+    # paused, public agent replies, reopens and escalations.
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    public_agent_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version_id}

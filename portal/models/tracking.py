@@ -55,7 +55,7 @@ class ArticleSuggestion(db.Model):
 
     __tablename__ = "article_suggestions"
     __table_args__ = (Index("ix_article_suggestions_click_outcome", "clicked_at", "outcome"),
-                      Index("ix_article_suggestions_shown", "shown_at"))
+                      Index("ix_article_suggestions_shown", "shown_at", "session_hash", "outcome"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_hash: Mapped[str] = mapped_column(String(64), index=True)

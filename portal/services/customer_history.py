@@ -3,17 +3,18 @@ so an agent sees at once whether this is a first contact or the fifth about the 
 
 A registered customer's tickets are found by account; a guest's by the contact e-mail (they have
 nothing else; their forum threads are those of the account with that e-mail, if there is one).
-Satisfaction answers (issue 7) do not exist yet: that function answers an empty list.
+Satisfaction answers are the surveys answered on the customer's other tickets.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portal.domain.accounts import normalize_email
 from portal.domain.forum import Viewer
 from portal.extensions import db
-from portal.models import ForumThread, Ticket, User
+from portal.models import ForumThread, Survey, Ticket, User
 from portal.services.forum_access import visible_to
 
 HISTORY_MAX = 10
@@ -45,9 +46,17 @@ def forum_threads(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list[ForumThre
         .order_by(ForumThread.created_at.desc(), ForumThread.id.desc()).limit(limit)))
 
 
-def survey_answers(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list:
-    """The customer's satisfaction answers (surveys are issue 7): none yet."""
-    return []
+def survey_answers(ticket: Ticket, *, limit: int = HISTORY_MAX) -> list[Survey]:
+    """The customer's answered surveys on their other tickets, newest answer first, each with
+    its ticket loaded (one query)."""
+    query = (select(Survey).join(Survey.ticket).options(contains_eager(Survey.ticket))
+             .where(Survey.responded_at.is_not(None), Ticket.id != ticket.id))
+    if ticket.customer_id is not None:
+        query = query.where(Ticket.customer_id == ticket.customer_id)
+    else:
+        query = query.where(Ticket.contact_email == ticket.contact_email)
+    return list(db.session.scalars(
+        query.order_by(Survey.responded_at.desc(), Survey.id.desc()).limit(limit)))
 
 
 def history(ticket: Ticket) -> dict:

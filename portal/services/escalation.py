@@ -22,6 +22,7 @@ from portal.domain.tickets import EventType
 from portal.extensions import db
 from portal.models import Escalation, Team, Ticket, User
 from portal.services import escalation_notices as notices
+from portal.services import ticket_metrics
 from portal.services.ticket_core import TicketActor, check_version, commit, record_event
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR.value, Role.ADMIN.value)
@@ -85,6 +86,7 @@ def record_escalation(ticket: Ticket, *, kind: Kind, target: Target, actor: Tick
         ticket.escalated_to = target.user  # level 1 changes no owner: a named target stays
     ticket.escalated_at = now
     ticket.updated_at = now
+    ticket_metrics.escalated(ticket)
     escalation.to_team_id = ticket.team.id if ticket.team else None
     escalation.to_tier = ticket.tier
     escalation.to_user = target.user

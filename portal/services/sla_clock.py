@@ -25,7 +25,7 @@ from portal.domain.sla import BusinessCalendar, SlaSnapshot, SlaState
 from portal.domain.tickets import SLA_EVENTS, EventType, Status
 from portal.extensions import db
 from portal.models import Ticket, TicketEvent
-from portal.services import sla_settings, ticket_core
+from portal.services import sla_settings, ticket_core, ticket_metrics
 
 
 def _calendar(calendar: BusinessCalendar | None) -> BusinessCalendar:
@@ -109,6 +109,7 @@ def first_response(ticket: Ticket, now: datetime) -> None:
         return
     due = ticket.first_response_due_at
     ticket.first_response_at = now
+    ticket_metrics.first_response(ticket, now)
     ticket.sla_due_at = next_due(ticket)
     _record(ticket, EventType.SLA_FIRST_RESPONSE_MET, now,
             breached=due is not None and now > due)
@@ -131,6 +132,7 @@ def _pause(ticket: Ticket, now: datetime, calendar: BusinessCalendar, reason: st
 def _resume(ticket: Ticket, now: datetime, calendar: BusinessCalendar, reason: str) -> None:
     if ticket.sla_paused_at is None:
         return
+    ticket_metrics.pause_ended(ticket, ticket.sla_paused_at, now, calendar)
     if ticket.sla_remaining_seconds is not None:
         ticket.resolution_due_at = sla.due_on_resume(
             calendar, now, timedelta(seconds=ticket.sla_remaining_seconds))

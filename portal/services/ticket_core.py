@@ -80,7 +80,7 @@ def commit(stored_files: list[str] | None = None) -> None:
 def set_status(ticket: Ticket, target: Status, actor: TicketActor, now: datetime,
                calendar: BusinessCalendar | None = None) -> None:
     """Move the ticket (already checked against the machine), move its SLA clock, record it."""
-    from portal.services import sla_clock  # it records through this module
+    from portal.services import sla_clock, surveys, ticket_metrics  # they use this module
 
     before = ticket.status
     ticket.status = target.value
@@ -88,14 +88,17 @@ def set_status(ticket: Ticket, target: Status, actor: TicketActor, now: datetime
     sla_clock.on_status(ticket, Status(before), target, now, calendar)
     if target is Status.RESOLVED:
         ticket.resolved_at = now
+        ticket_metrics.resolved(ticket, now, calendar)
         record_event(ticket, EventType.RESOLVED, actor, now, from_value=before,
                      to_value=target.value)
+        surveys.on_resolved(ticket, now)
     elif target is Status.CLOSED:
         ticket.closed_at = now
         record_event(ticket, EventType.CLOSED, actor, now, from_value=before,
                      to_value=target.value)
     elif before in (Status.RESOLVED, Status.CLOSED):
         ticket.resolved_at = None
+        ticket_metrics.reopened(ticket)
         record_event(ticket, EventType.REOPENED, actor, now, from_value=before,
                      to_value=target.value)
     else:

@@ -27,7 +27,7 @@ from portal.domain.tickets import EventType, Priority, Status, Visibility
 from portal.extensions import db
 from portal.markdown import render_markdown
 from portal.models import ComplaintCategory, Team, Ticket, TicketMessage, User
-from portal.services import risk_signs, sla_clock, ticket_workspace
+from portal.services import risk_signs, sla_clock, ticket_metrics, ticket_workspace
 from portal.services import ticket_notices as notices
 from portal.services.ticket_core import (
     SYSTEM,
@@ -354,6 +354,7 @@ def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Vi
         ticket_workspace.mention_colleagues(ticket, actor, message, now)
     else:
         record_event(ticket, EventType.AGENT_REPLIED, actor, now)
+        ticket_metrics.public_agent_reply(ticket)
         if ticket.first_response_at is None:
             sla_clock.first_response(ticket, now)
         opened = rules.agent_reply_status(ticket.status_enum)

@@ -223,7 +223,7 @@ def test_every_event_type_is_classified_as_public_or_internal_on_purpose():
                 EventType.COLLABORATOR_REMOVED, EventType.MENTIONED, EventType.RISK_FLAGGED,
                 EventType.RISK_CLEARED,
                 EventType.ARTICLE_LINKED, EventType.FORUM_CONVERTED,
-                EventType.FORUM_ANSWER_PUBLISHED, *SLA_EVENTS}
+                EventType.FORUM_ANSWER_PUBLISHED, EventType.SURVEY_ANSWERED, *SLA_EVENTS}
     assert set(EventType) == set(PUBLIC_EVENTS) | internal
 
 
