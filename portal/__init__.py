@@ -140,6 +140,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.forum import bp as forum_bp
     from portal.web.kb import bp as kb_bp
     from portal.web.public import bp as public_bp
+    from portal.web.reports import bp as reports_bp
+    from portal.web.surveys import bp as surveys_bp
     from portal.web.tickets import bp as tickets_bp
     from portal.web.track import bp as track_bp
 
@@ -152,6 +154,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(surveys_bp, url_prefix="/survey")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_error_handlers(app: Flask) -> None:

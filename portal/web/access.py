@@ -97,6 +97,10 @@ ACCESS: dict[str, Policy] = {
     "forum.unsubscribe_link": PUBLIC,
     "forum.report": SIGNED_IN,
     "forum.privacy": SIGNED_IN,
+    # satisfaction surveys: a single-use e-mailed link, or the ticket's own access (per survey)
+    "surveys.open_link": PUBLIC,
+    "surveys.record": PUBLIC,
+    "surveys.respond": PUBLIC,
     # agents (which tickets each may open: web/ticket_access.py)
     "agent.queue": STAFF,
     "agent.ticket": STAFF,
@@ -128,6 +132,11 @@ ACCESS: dict[str, Policy] = {
     "agent.forum_moderation_log": STAFF,
     "agent.forum_convert": STAFF,
     "agent.publish_answer": STAFF,
+    "agent.survey_follow_ups": SUPERVISORS,
+    "agent.survey_follow_up_done": SUPERVISORS,
+    # reports: team performance is for supervisors and admins, never tier-1 agents
+    "reports.index": SUPERVISORS,
+    "reports.export": SUPERVISORS,
     # knowledge-base editing
     "editor.articles": EDITORS,
     "editor.new_article": EDITORS,
@@ -173,6 +182,9 @@ ACCESS: dict[str, Policy] = {
     "admin.deactivate_canned_response": SUPERVISORS,
     "admin.activate_canned_response": SUPERVISORS,
     "admin.delete_canned_response": SUPERVISORS,
+    "admin.survey_settings": ADMINS,
+    "admin.edit_survey_settings": ADMINS,
+    "admin.reset_survey_settings": ADMINS,
 }
 
 

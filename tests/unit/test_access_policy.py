@@ -21,7 +21,8 @@ def test_public_allows_everyone_and_admins_only_admins():
 def test_sensitive_pages_keep_their_policies():
     """Pinned on purpose: loosening who may administer people, complaint types, the business
     calendar or the SLA targets must be a visible change here."""
-    admins_only = ("user", "complaint", "calendar", "holiday", "sla_", "priority_policy")
+    admins_only = ("user", "complaint", "calendar", "holiday", "sla_", "priority_policy",
+                   "survey")
     for endpoint, policy in ACCESS.items():
         if endpoint.startswith("admin.") and any(word in endpoint for word in admins_only):
             assert policy is ADMINS, endpoint
@@ -29,9 +30,13 @@ def test_sensitive_pages_keep_their_policies():
             assert policy is SUPERVISORS, endpoint
         elif endpoint.startswith("editor."):
             assert policy is EDITORS and not policy.allows("agent", 1), endpoint
+        elif endpoint.startswith("reports."):
+            assert policy is SUPERVISORS and not policy.allows("agent", 3), endpoint
     assert ACCESS["auth.profile"].allows("customer") and not ACCESS["auth.profile"].allows(
         "anonymous")
-    supervisors_only = {"agent.solved_without_article"}  # a follow-up list for team leads
+    # follow-up lists for team leads
+    supervisors_only = {"agent.solved_without_article", "agent.survey_follow_ups",
+                        "agent.survey_follow_up_done"}
     for endpoint, policy in ACCESS.items():
         if endpoint in supervisors_only:
             assert policy is SUPERVISORS, endpoint

@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Attachment, CannedResponse, ComplaintCategory
+from portal.models import Attachment, CannedResponse, ComplaintCategory, Survey
 from portal.web.access import ACCESS, AGENT, ANONYMOUS
 from tests.helpers import csrf_token, sign_in
 
@@ -76,13 +76,16 @@ def world(app, make_user, now):
         uploads=[Upload("receipt.pdf", b"%PDF-1.4 receipt")]), actor=target, now=now)
     attachment = db.session.scalar(select(Attachment))
     canned = CannedResponse(title="Delay update", body="Dear {customer_name}", team_id=team.id)
-    db.session.add(canned)
+    survey = Survey(ticket_id=filing.ticket.id, send_after=now, score=2, responded_at=now,
+                    follow_up=True)
+    db.session.add_all([canned, survey])
     db.session.commit()
     return {"user_id": target.id, "team_id": team.id, "token": tokens[0],
             "filename": "css/portal.css", "slug": article.slug, "article_id": article.id,
             "category_slug": category.slug, "reference": filing.ticket.reference,
             "attachment_id": attachment.id, "category_id": complaint_category.id,
             "canned_id": canned.id, "rule_id": _escalation_rule_id(),
+            "survey_id": survey.id, "key": "default",
             **_sla_settings_ids(complaint_category.id),
             **_forum_ids(target, filing.ticket.id)}
 
@@ -137,7 +140,10 @@ def _url(app, endpoint: str, world: dict) -> str:
 # Open to everyone by the table, but each answer depends on the object: the world's ticket is
 # not the visitor's, so "not found" is the right answer there (per-object tests live in
 # tests/web/test_tracking.py and test_ticket_page.py).
-PER_OBJECT_NOT_FOUND = {"track.api_ticket", "track.attachment"}
+# The survey link here is not a survey's (the world's token is a password reset's), and the
+# world's survey is another person's ticket: per-survey tests are tests/web/test_survey_pages.py.
+PER_OBJECT_NOT_FOUND = {"track.api_ticket", "track.attachment", "surveys.open_link",
+                        "surveys.respond"}
 # Open to everyone signed in, but only the post's or thread's author (or a moderator) may act:
 # another customer may see the thread and is refused the action with 403 (the forum rules and
 # their per-author tests: tests/unit/test_forum_rules.py, tests/web/test_forum_*).

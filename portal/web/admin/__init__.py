@@ -1,8 +1,9 @@
 """Administration: users (admins), teams (supervisors and admins), complaint categories, the
 business calendar and SLA targets (admins), the escalation matrix and canned responses
-(supervisors). Importing the modules below adds their routes to the one blueprint."""
+(supervisors), survey settings (admins). Importing the modules below adds their routes to the
+one blueprint."""
 
-from portal.web.admin import canned, categories, escalation, sla
+from portal.web.admin import canned, categories, escalation, sla, surveys
 from portal.web.admin.routes import bp
 
-__all__ = ["bp", "canned", "categories", "escalation", "sla"]
+__all__ = ["bp", "canned", "categories", "escalation", "sla", "surveys"]

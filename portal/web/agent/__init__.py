@@ -1,6 +1,7 @@
 """The agent side of tickets: the queue, one ticket's workspace, escalation, canned responses,
-risk signs, knowledge capture, and the forum (needs attention, moderation, converting posts into
-tickets). Importing the modules below adds their routes to the one blueprint."""
+risk signs, knowledge capture, the low-score survey follow-ups, and the forum (needs attention,
+moderation, converting posts into tickets). Importing the modules below adds their routes to
+the one blueprint."""
 
 from portal.web.agent import (
     canned,
@@ -9,8 +10,9 @@ from portal.web.agent import (
     forum_moderation,
     knowledge,
     risk,
+    survey_follow_ups,
 )
 from portal.web.agent.routes import bp
 
 __all__ = ["bp", "canned", "escalation", "forum_convert", "forum_moderation", "knowledge",
-           "risk"]
+           "risk", "survey_follow_ups"]

@@ -50,6 +50,7 @@ STAFF_EVENT_LABELS = {
     EventType.SLA_BREACHED.value: _l("SLA breached"),
     EventType.FORUM_CONVERTED.value: _l("Converted from a forum post"),
     EventType.FORUM_ANSWER_PUBLISHED.value: _l("Answer published to the forum"),
+    EventType.SURVEY_ANSWERED.value: _l("Satisfaction survey answered"),
 }
 
 STATUS_EVENTS = {EventType.STATUS_CHANGED.value, EventType.RESOLVED.value,

@@ -24,11 +24,12 @@ def _me():
 def panels(ticket: Ticket, now: datetime) -> dict:
     """The template variables of the panels other modules own, merged. Imported here, not at the
     top: those modules add routes to the agent blueprint and import routes.py themselves."""
-    from portal.web.agent import canned, escalation, knowledge, sla_panel
+    from portal.web.agent import canned, escalation, knowledge, sla_panel, survey_follow_ups
 
     return {**sla_panel.sla_context(ticket, now), **escalation.escalation_context(ticket, now),
             **knowledge.knowledge_context(ticket, _me()),
-            **canned.canned_context(ticket, _me(), now)}
+            **canned.canned_context(ticket, _me(), now),
+            **survey_follow_ups.survey_context(ticket)}
 
 
 def canned_text(ticket: Ticket, canned_id: int | None, now: datetime) -> str | None:

@@ -30,7 +30,7 @@ from portal.domain.references import normalize_reference
 from portal.domain.tickets import Actor, Status
 from portal.extensions import files, limiter
 from portal.models import Attachment, Ticket
-from portal.services import ticket_queries, tickets, tracking
+from portal.services import surveys, ticket_queries, tickets, tracking
 from portal.services.tickets import as_customer
 from portal.web.helpers import (
     business_calendar,
@@ -110,6 +110,7 @@ def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200):
         is rules.ReplyOutcome.FOLLOW_UP,
         last_event_id=max((entry.id for entry in entries), default=0),
         is_owner=_customer() is not None and ticket.customer_id == current_user.id,
+        survey_prompt=surveys.prompt_for(ticket, now),
     ), status
 
 
