@@ -15,6 +15,7 @@ from portal.services import users as user_service
 from portal.services.canned_responses import ensure_default_canned_responses
 from portal.services.complaint_categories import ensure_default_categories, route_unrouted
 from portal.services.demo_forum import seed_demo_forum
+from portal.services.demo_history import seed_demo_history
 from portal.services.demo_tickets import seed_demo_tickets
 from portal.services.escalation_matrix import ensure_default_matrix
 from portal.services.kb_io import import_articles
@@ -57,12 +58,13 @@ CATEGORY_TEAMS = {
 }
 
 
-def seed_demo(now: datetime) -> dict[str, int]:
-    """Create the demo teams, people, help articles, complaint categories, tickets and forum
-    threads that do not exist yet; return how many of each were added. Existing articles
-    (matched by slug) are left as they are."""
+def seed_demo(now: datetime, *, history: bool = True) -> dict[str, int]:
+    """Create the demo teams, people, help articles, complaint categories, tickets, forum
+    threads and (unless `history` is False) 90 days of history for the reports, where they do
+    not exist yet; return how many of each were added. Existing articles (matched by slug) are
+    left as they are."""
     added = {"teams": 0, "users": 0, "articles": 0, "categories": 0, "canned_responses": 0,
-             "tickets": 0, "forum_threads": 0}
+             "tickets": 0, "forum_threads": 0, "history_tickets": 0}
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     for name, description in TEAMS.items():
         if name not in teams:
@@ -90,4 +92,6 @@ def seed_demo(now: datetime) -> dict[str, int]:
     ensure_sla_defaults(now.date())  # the calendar, holidays and targets the tickets use
     added["tickets"] = seed_demo_tickets(now)
     added["forum_threads"] = seed_demo_forum(now)  # after the tickets: one thread becomes one
+    if history:  # three months for the reports (tests of the other parts leave it out)
+        added["history_tickets"] = seed_demo_history(now)
     return added
