@@ -60,7 +60,7 @@ def _bars(rows: list[tuple[str, int]]) -> BarChart:
 def _kind_label(kind: str) -> str:
     return {"functional": _("Functional (another team)"),
             "hierarchical": _("Hierarchical (higher tier or manager)"),
-            "automatic": _("Automatic (SLA breach)")}.get(kind, kind)
+            "automatic": _("Automatic (SLA breach, risk signs, survey)")}.get(kind, kind)
 
 
 def _level_label(level: int) -> str:
