@@ -116,7 +116,8 @@ def setup(url: str, folder: Path, env: dict[str, str]) -> dict:
             "folder": folder}
 
 
-def _reference(rng: random.Random, taken: set[str]) -> str:
+def random_reference(rng: random.Random, taken: set[str]) -> str:
+    """A reference like the portal's (XXXX-XXXX), not one of `taken`."""
     while True:
         chars = "".join(rng.choice(ALPHABET) for _ in range(8))
         if chars not in taken:
@@ -150,7 +151,7 @@ def _ticket_row(n: int, rng: random.Random, world: dict, now: datetime, taken: s
     sla_due = due if active and not paused else None
     escalated = active and rng.random() < 0.05
     risk = rng.random() < 0.01
-    return (n, _reference(rng, taken), subject, "Khiếu nại / complaint text.", "<p>…</p>",
+    return (n, random_reference(rng, taken), subject, "Khiếu nại / complaint text.", "<p>…</p>",
             rng.choice(world["categories"]) if world["categories"] else None, priority,
             priority == "urgent", status, name, f"customer{n}@example.com", "", "",
             "vi" if vi else "en", "web", rng.choice(world["teams"]), tier,

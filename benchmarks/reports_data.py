@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from benchmarks.agent_queue import ALPHABET, EN, NAMES, VI
+from benchmarks.agent_queue import EN, NAMES, VI, random_reference
 
 CHUNK = 5000
 DAY = 86400
@@ -165,14 +165,6 @@ class Batch:
                 self.rows[name] = []
 
 
-def _reference(rng: random.Random, taken: set[str]) -> str:
-    while True:
-        chars = "".join(rng.choice(ALPHABET) for _ in range(8))
-        if chars not in taken:
-            taken.add(chars)
-            return f"{chars[:4]}-{chars[4:]}"
-
-
 def tickets(batch: Batch, world: World, count: int, rng: random.Random) -> None:
     """`count` tickets with their events, messages, escalations and surveys."""
     span = world.years * 365 * DAY
@@ -237,7 +229,7 @@ def _ticket(batch: Batch, world: World, ticket_id: int, rng: random.Random, span
         world.written_up.append((ticket_id, _dt(resolved_at)))
     team_after = team_id
     ticket = {
-        "id": ticket_id, "reference": _reference(rng, taken),
+        "id": ticket_id, "reference": random_reference(rng, taken),
         "subject": rng.choice(VI if vi else EN).format(n=100000 + ticket_id,
                                                        d=rng.randint(3, 40)),
         "description": "Khiếu nại chi tiết." if vi else "The details of the complaint.",
