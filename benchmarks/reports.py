@@ -54,7 +54,7 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     summary_ms,
     verdict,
 )
-from benchmarks.agent_queue import PASSWORD, TEAMS, Server, sign_in  # noqa: E402
+from benchmarks.agent_queue import PASSWORD, TEAMS, Server, sign_in  # noqa: E402 (sys.path)
 from benchmarks.complaints import request  # noqa: E402 (needs the sys.path line above)
 
 TARGET_P95_MS = 500
