@@ -11,7 +11,7 @@ resolved: a reopen resumes it with the time that was left). All functions are pu
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +30,7 @@ from portal.domain.business_calendar import (  # noqa: F401  (re-exported: `from
     vietnam_holidays,
     working_time_between,
 )
+from portal.domain.tickets import EventType
 
 FIRST_RESPONSE_HOURS = 24
 RESOLUTION_WORKING_DAYS = 20
@@ -127,6 +128,21 @@ def due_on_resume(calendar: BusinessCalendar, now: datetime, remaining: timedelt
     if remaining >= timedelta(0):
         return add_business_time(calendar, now, remaining)
     return subtract_business_time(calendar, now, -remaining)
+
+
+def pauses_of(log: Iterable[tuple[str, datetime]]) -> tuple[list[tuple[datetime, datetime]],
+                                                             datetime | None]:
+    """An SLA log's (type, time) entries in time order -> its (pause, resume) pairs, and the
+    start of a pause still running (None when the clock runs)."""
+    closed: list[tuple[datetime, datetime]] = []
+    opened = None
+    for kind, at in log:
+        if kind == EventType.SLA_PAUSED and opened is None:
+            opened = at
+        elif kind == EventType.SLA_RESUMED and opened is not None:
+            closed.append((opened, at))
+            opened = None
+    return closed, opened
 
 
 # --- the state of the clocks at a moment ------------------------------------------------------

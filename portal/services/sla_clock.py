@@ -161,14 +161,7 @@ def on_status(ticket: Ticket, before: Status, target: Status, now: datetime,
 
 def _closed_pauses(ticket: Ticket) -> list[tuple[datetime, datetime]]:
     """The (pause, resume) pairs of the SLA log; a pause still open is not among them."""
-    pauses, opened = [], None
-    for event in sla_log(ticket):
-        if event.type == EventType.SLA_PAUSED and opened is None:
-            opened = event.created_at
-        elif event.type == EventType.SLA_RESUMED and opened is not None:
-            pauses.append((opened, event.created_at))
-            opened = None
-    return pauses
+    return sla.pauses_of((event.type, event.created_at) for event in sla_log(ticket))[0]
 
 
 def recalculate(ticket: Ticket, now: datetime, calendar: BusinessCalendar | None = None) -> None:

@@ -17,12 +17,11 @@ the figures from a ticket's history (tickets older than migration 0008:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from portal.domain import metrics
+from portal.domain import metrics, sla
 from portal.domain.business_calendar import BusinessCalendar
 from portal.domain.tickets import Actor, EventType, Visibility
 from portal.extensions import db
@@ -72,24 +71,11 @@ def escalated(ticket: Ticket) -> None:
 
 # --- from the history -----------------------------------------------------------------------
 
-def _pauses(events: Iterable[tuple[str, datetime]]) -> tuple[list[tuple[datetime, datetime]],
-                                                             datetime | None]:
-    """The (pause, resume) pairs of an SLA log in time order, and a pause still running."""
-    closed, opened = [], None
-    for kind, at in events:
-        if kind == EventType.SLA_PAUSED and opened is None:
-            opened = at
-        elif kind == EventType.SLA_RESUMED and opened is not None:
-            closed.append((opened, at))
-            opened = None
-    return closed, opened
-
-
 def apply_history(ticket: Ticket, calendar: BusinessCalendar, *,
                   clock: list[tuple[str, datetime]], public_agent_replies: int,
                   reopens: int, escalations: int) -> None:
     """Set every figure from the ticket's history (its SLA pause/resume events in order)."""
-    closed, _running = _pauses(clock)
+    closed, _running = sla.pauses_of(clock)
     ticket.paused_seconds = sum(metrics.business_seconds(calendar, start, end)
                                 for start, end in closed)
     ticket.first_response_seconds = (

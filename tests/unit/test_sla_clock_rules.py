@@ -23,6 +23,7 @@ from portal.domain.sla import (
     business_time_left,
     due_after,
     due_on_resume,
+    pauses_of,
     policy_for,
     priority_rank,
     remaining_at_pause,
@@ -259,3 +260,11 @@ def test_breaching_soon_is_two_business_hours():
 def test_results_are_in_utc():
     assert due_on_resume(CAL, local("2026-03-11 15:00"), 3 * H).tzinfo is UTC
     assert subtract_business_time(CAL, local("2026-03-11 15:00"), 3 * H).tzinfo is UTC
+
+
+def test_pauses_pair_each_pause_with_the_next_resume_and_keep_a_running_one():
+    t = [datetime(2026, 3, 2, hour, tzinfo=UTC) for hour in range(8, 14)]
+    log = [("sla_started", t[0]), ("sla_paused", t[1]), ("sla_paused", t[2]),  # a repeat
+           ("sla_resumed", t[3]), ("sla_resumed", t[4]), ("sla_paused", t[5])]
+    assert pauses_of(log) == ([(t[1], t[3])], t[5])
+    assert pauses_of([]) == ([], None)
