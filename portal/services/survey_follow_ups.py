@@ -84,9 +84,3 @@ def mark_done(survey_id: int, actor: User, *, note: str = "", now: datetime) -> 
     db.session.commit()
     db.session.refresh(survey)
     return survey
-
-
-def ticket_survey(ticket: Ticket) -> Survey | None:
-    """The ticket's survey (there is at most one), with who followed it up. One query."""
-    return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id)
-                             .options(joinedload(Survey.follow_up_by)))

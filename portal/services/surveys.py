@@ -17,6 +17,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.domain import escalation as escalation_rules
 from portal.domain import surveys as rules
@@ -50,9 +51,11 @@ SCORE_LABELS = {
 # --- planning -------------------------------------------------------------------------------
 
 def survey_for_ticket(ticket: Ticket) -> Survey | None:
+    """The ticket's one survey, with who followed it up (one query)."""
     if ticket.id is None:
         return None
-    return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
+    return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id)
+                             .options(joinedload(Survey.follow_up_by)))
 
 
 def on_resolved(ticket: Ticket, now: datetime) -> None:

@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional
 from portal.domain.errors import DomainError, NotFound
 from portal.models import Ticket
 from portal.services import survey_follow_ups as service
+from portal.services import surveys
 from portal.services.surveys import SCORE_LABELS
 from portal.web.agent.routes import bp
 from portal.web.helpers import utc_now
@@ -32,7 +33,7 @@ class FollowUpDoneForm(FlaskForm):
 def survey_context(ticket: Ticket) -> dict:
     """Template variables for templates/agent/_ws_survey.html (and the survey answers in the
     customer's history, which use the same words)."""
-    return {"survey": service.ticket_survey(ticket), "score_labels": SCORE_LABELS}
+    return {"survey": surveys.survey_for_ticket(ticket), "score_labels": SCORE_LABELS}
 
 
 def _page(page: int, *, failed: tuple[int, FollowUpDoneForm] | None = None, status: int = 200):
