@@ -138,6 +138,16 @@ def test_the_link_pages_are_rate_limited(app, resolved, now):
     assert codes == [200, 200, 429]
 
 
+def test_answers_are_rate_limited(app, resolved):
+    app.config["RATELIMIT_SURVEY"] = "2 per minute"
+    ticket, guest = resolved
+    path = f"/survey/r/{survey_of(ticket).id}"
+    codes = [post_form(guest, path, {"score": 7}, from_page=path).status_code
+             for _ in range(3)]
+    assert codes == [422, 422, 429]
+    assert guest.get(path).status_code == 200  # reading the answer is not limited
+
+
 # --- the response page ----------------------------------------------------------------------
 
 def test_another_survey_without_a_grant_is_404(app, resolved, now, agent):

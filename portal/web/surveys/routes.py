@@ -14,7 +14,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,10 +25,10 @@ from flask_babel import gettext as _
 
 from portal.domain.errors import DomainError
 from portal.domain.surveys import Refusal, SurveyRefused, edit_until, parse_score
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import Survey
 from portal.services import surveys
-from portal.web.helpers import utc_now
+from portal.web.helpers import rate_limit, utc_now
 from portal.web.surveys.forms import (
     REFUSALS,
     RecordForm,
@@ -44,17 +43,12 @@ bp = Blueprint("surveys", __name__)
 GRANTS_KEY = "survey_grants"
 MAX_GRANTS = 20
 MAX_ID = 2**31 - 1
-DEFAULT_LINK_LIMIT = "30 per minute"
 REFUSAL_STATUS = {Refusal.UNKNOWN: 404, Refusal.EXPIRED: 410, Refusal.USED: 410,
                   Refusal.CLOSED: 410}
 
 
-def _link_limit() -> str:
-    return current_app.config.get("RATELIMIT_SURVEY") or DEFAULT_LINK_LIMIT
-
-
 # The link's GET and POST share one budget per client address.
-link_limit = limiter.shared_limit(_link_limit, scope="survey-link")
+link_limit = rate_limit("RATELIMIT_SURVEY", scope="survey-link")
 
 
 @bp.after_request
@@ -154,6 +148,7 @@ def _respond_page(survey: Survey, form: RespondForm, *, may_answer: bool, status
 
 
 @bp.route("/r/<int:survey_id>", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_SURVEY", methods=["POST"], scope="survey-answer")
 def respond(survey_id: int):
     survey, may_answer = _survey_or_404(survey_id)
     if request.method == "GET":
