@@ -87,7 +87,7 @@ def build_index(folder: Path, documents: list, *, label: str = "index") -> dict:
             progress(f"{label}: {count}/{len(documents)} documents")
 
     started = time.perf_counter()
-    count = index.rebuild(lambda: documents, progress=report,
+    count = index.rebuild(lambda: documents, position=0, progress=report,
                           processes=min(os.cpu_count() or 1, 4))  # as `flask search reindex`
     seconds = time.perf_counter() - started
     return {"index": index, "seconds": seconds, "count": count,
@@ -246,13 +246,12 @@ def time_http(port: int, queries: list[str]) -> dict:
 # --- 5: saving one article ----------------------------------------------------------------------
 
 def time_updates(env: dict[str, str], folder: Path, article_id: int) -> dict:
-    from sqlalchemy import text
-
     from portal import create_app
     from portal.extensions import db, search
     from portal.models import Article
     from portal.search.query import run_search
     from portal.services import kb
+    from portal.services import search as search_service
 
     app = create_app({**app_config(env), "INSTANCE_PATH": str(folder / "instance")})
     seconds, found = [], 0
@@ -270,8 +269,7 @@ def time_updates(env: dict[str, str], folder: Path, article_id: int) -> dict:
             seconds.append(time.perf_counter() - started)
             hits = run_search(search.index.searcher(), marker, staff=False).hits
             found += bool(hits) and hits[0].slug == article.slug
-        pending = db.session.execute(text("SELECT count(*) FROM pending_index_changes"))
-        left = pending.scalar()
+        left = search_service.pending_count()
         db.engine.dispose()
     search_index = app.extensions["search_index"]
     search_index.forget_searcher()

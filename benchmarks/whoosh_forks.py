@@ -89,7 +89,7 @@ def child(docs: int, queries: int, folder: Path) -> None:
                                 popularity=d.popularity) for d in centre.documents(docs)]
     index = SearchIndex(folder)
     started = time.perf_counter()
-    index.rebuild(lambda: documents)
+    index.rebuild(lambda: documents, position=0)
     build = time.perf_counter() - started
     started = time.perf_counter()
     searcher = index.searcher()
@@ -118,7 +118,7 @@ def child(docs: int, queries: int, folder: Path) -> None:
         document = documents[n]
         document.title = f"{document.title} ({n})"
         started = time.perf_counter()
-        index.apply([document], [], timeout=10)
+        index.apply([document], [], position=n + 1, timeout=10)
         saves.append(time.perf_counter() - started)
     import whoosh
     print(json.dumps({

@@ -33,6 +33,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "signs cookies; generated once into instance/secret_key if unset"),
     Setting("DATABASE_URL", "sqlite:///instance/portal.db", "SQLAlchemy URL of the database"),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "folder of the Whoosh index"),
+    Setting("SEARCH_HOST_ID", None, "this host's name in the search log's positions "
+            "(default: hostname and index folder)"),
+    Setting("SEARCH_FOLLOW_SECONDS", "2", "how often the worker applies the search log"),
     Setting("ATTACHMENTS_DIR", "instance/attachments", "uploaded files (kept outside static/)"),
     Setting("ACCOUNT_NUMBER_PATTERN", r"[0-9]{6,20}",
             "regular expression an account number on the complaint form must match"),
@@ -72,6 +75,17 @@ def _int(env: Mapping[str, str], name: str, default: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from exc
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: str) -> float:
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {raw!r}.")
+    return value
 
 
 def _sqlite_url_in(instance_path: Path, url: str) -> str:
@@ -129,6 +143,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": index_dir,
+        "SEARCH_HOST_ID": env.get("SEARCH_HOST_ID") or None,
+        "SEARCH_FOLLOW_SECONDS": _positive_float(env, "SEARCH_FOLLOW_SECONDS", "2"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "ACCOUNT_NUMBER_PATTERN": account_pattern,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -12,19 +12,26 @@ from portal.worker import PeriodicJob
 def periodic_jobs(app: Flask) -> list[PeriodicJob]:
     from portal.notify.mailer import transport_from_config
     from portal.notify.outbox import send_due
-    from portal.services.search import WORKER_WRITE_TIMEOUT, apply_pending
+    from portal.services.search_sync import WORKER_WRITE_TIMEOUT, catch_up, prune
 
     def send_outbox() -> None:
         with app.app_context():
             send_due(datetime.now(UTC), transport_from_config(app.config))
 
-    def apply_search_changes() -> None:
-        """Index changes a web process queued but could not apply (busy index, crash)."""
+    def follow_search_log() -> None:
+        """This host's index follows the change log: what any host saved, and what a web
+        process here queued but could not apply (busy index, crash)."""
         with app.app_context():
-            apply_pending(timeout=WORKER_WRITE_TIMEOUT)
+            catch_up(timeout=WORKER_WRITE_TIMEOUT)
+
+    def prune_search_log() -> None:
+        """Forget the changes every active host has applied."""
+        with app.app_context():
+            prune(datetime.now(UTC))
 
     return [PeriodicJob("outbox", 15, send_outbox),
-            PeriodicJob("search-index", 10, apply_search_changes),
+            PeriodicJob("search-index", app.config["SEARCH_FOLLOW_SECONDS"], follow_search_log),
+            PeriodicJob("search-log-prune", 3600, prune_search_log),
             *ticket_jobs(app)]
 
 

@@ -12,7 +12,7 @@ from portal.models.forum import (
 )
 from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleRevision
 from portal.models.outbox import OutboxMessage
-from portal.models.search import PendingIndexChange, SearchLog
+from portal.models.search import SearchChange, SearchHost, SearchLog
 from portal.models.sla import CalendarSettings, EscalationRule, Holiday, SlaPolicy
 from portal.models.survey import Survey, SurveySettings, SurveyToken
 from portal.models.team import Team, team_members
@@ -52,7 +52,8 @@ __all__ = [
     "AuditEvent",
     "OutboxMessage",
     "PasswordResetToken",
-    "PendingIndexChange",
+    "SearchChange",
+    "SearchHost",
     "SearchLog",
     "Survey",
     "SurveySettings",

@@ -1,25 +1,47 @@
-"""What search needs in the database: the crash-safe index queue and the query log."""
+"""What search needs in the database: the replication log, the hosts following it, the query log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
 
 
-class PendingIndexChange(db.Model):
-    """Written in the same transaction as the change; deleted once the index has it."""
+class SearchChange(db.Model):
+    """The search replication log: "this object's index entry must change".
 
-    __tablename__ = "pending_index_changes"
+    Written in the same transaction as the change. `seq` is given later, in commit order, by
+    the sequencer (portal.services.search_sync.sequence_changes); every host's index follows
+    the log in `seq` order and remembers the last `seq` it applied. Rows are pruned once every
+    active host is past them.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "search_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchHost(db.Model):
+    """One index that follows the log: a host's Whoosh folder, or the shared PostgreSQL one.
+
+    Its row is the claim (a worker applies for its host only while it holds the row lock, taken
+    with SKIP LOCKED) and the monitoring record (how far each host got, and when)."""
+
+    __tablename__ = "search_hosts"
+
+    host_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    index_dir: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SearchLog(db.Model):

@@ -9,7 +9,8 @@ from portal.search.index import SearchIndex
 
 class SearchExtension:
     def init_app(self, app: Flask) -> None:
-        app.extensions["search_index"] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+        app.extensions["search_index"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
+                                                     host_id=app.config.get("SEARCH_HOST_ID"))
 
     @property
     def index(self) -> SearchIndex:

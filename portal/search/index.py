@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,12 +24,17 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
+from portal.search.query import ARTICLE, SearchResults, run_search, suggest_titles
 from portal.search.schema import SCHEMA_VERSION, SearchDocument, build_schema
 
 log = logging.getLogger(__name__)
 
 
 SCHEMA_FILE = "SCHEMA_VERSION"
+# The last change-log position (search_changes.seq) this generation holds. Written after each
+# commit: a crash in between only means the same changes are applied again (they are upserts
+# of the database's current state, so applying twice changes nothing).
+POSITION_FILE = "POSITION"
 
 
 def _schema_version(generation: Path) -> int | None:
@@ -42,9 +48,17 @@ class IndexUnavailable(RuntimeError):
     """The index is missing or unreadable; rebuild it from the database."""
 
 
+def default_host_id(root: Path) -> str:
+    """One index per host and folder: two instances on one machine keep separate positions."""
+    return f"{socket.gethostname()}:{root.resolve()}"[:200]
+
+
 class SearchIndex:
-    def __init__(self, root: str | Path) -> None:
+    """The Whoosh backend: a folder on this host's disk, following the database's change log."""
+
+    def __init__(self, root: str | Path, *, host_id: str | None = None) -> None:
         self.root = Path(root)
+        self.host_id = host_id or default_host_id(self.root)
         self._local = threading.local()
         self._write_lock = threading.Lock()
 
@@ -72,6 +86,27 @@ class SearchIndex:
             return whoosh_index.open_dir(generation)
         except Exception as exc:  # whoosh raises many kinds on damaged files
             raise IndexUnavailable(f"search index at {generation} is unreadable: {exc}") from exc
+
+    def position(self) -> int | None:
+        """The last change-log position applied; None when there is no index to follow with.
+
+        A generation built before the log had positions holds everything but the changes still
+        queued then, which the migration carried over first: it counts as position 0."""
+        generation = self.current_generation()
+        if generation is None or not generation.is_dir():
+            return None
+        try:
+            return int((generation / POSITION_FILE).read_text().strip())
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def _record_position(generation: Path, position: int) -> None:
+        temporary = generation / f"{POSITION_FILE}.{secrets.token_hex(4)}"
+        temporary.write_text(str(position))
+        os.replace(temporary, generation / POSITION_FILE)
 
     def exists(self) -> bool:
         try:
@@ -117,10 +152,12 @@ class SearchIndex:
     # --- writing ------------------------------------------------------------------------
 
     @contextmanager
-    def writer(self, *, timeout: float) -> Iterable[IndexWriter]:
+    def writer(self, *, timeout: float,
+               after_commit: Callable[[], None] | None = None) -> Iterable[IndexWriter]:
         """One writer at a time: a lock in this process, Whoosh's file lock across processes.
 
         Waits up to `timeout` seconds for another writer, then raises whoosh's LockError.
+        `after_commit` runs once the writer has committed, still inside this process's lock.
         """
         if not self._write_lock.acquire(timeout=timeout):
             from whoosh.index import LockError
@@ -134,27 +171,37 @@ class SearchIndex:
                 raise
             else:
                 writer.commit()
+                if after_commit:
+                    after_commit()
         finally:
             self._write_lock.release()
 
     def apply(self, upserts: Iterable[SearchDocument], deletions: Iterable[str], *,
-              timeout: float) -> None:
-        with self.writer(timeout=timeout) as writer:
+              position: int, timeout: float) -> None:
+        """Apply the changes and record the log position they bring the index to."""
+        generation = self.current_generation()
+
+        def record() -> None:
+            if generation is not None and position > (self.position() or 0):
+                self._record_position(generation, position)
+
+        with self.writer(timeout=timeout, after_commit=record) as writer:
             for key in deletions:
                 writer.delete_by_term("key", key)
             for document in upserts:
                 writer.update_document(**document.fields())
 
-    def rebuild(self, documents: Callable[[], Iterable[SearchDocument]], *,
+    def rebuild(self, documents: Callable[[], Iterable[SearchDocument]], *, position: int,
                 progress: Callable[[int], None] | None = None, processes: int = 1) -> int:
         """Build a fresh generation from `documents()` and swap it in atomically.
 
         Writers to the old generation are held off meanwhile (in this process by the lock, in
         others by the old index's file lock); what they could not write stays in the database's
-        pending queue and is applied to the new generation afterwards.
+        change log and is applied to the new generation afterwards. `position` is the log
+        position the documents are known to include (read before them).
         """
         with self._write_lock, self._old_generation_locked():
-            return self._build_and_swap(documents(), progress, processes)
+            return self._build_and_swap(documents(), position, progress, processes)
 
     @contextmanager
     def _old_generation_locked(self):
@@ -175,7 +222,7 @@ class SearchIndex:
             lock.release()
             old.close()
 
-    def _build_and_swap(self, documents: Iterable[SearchDocument],
+    def _build_and_swap(self, documents: Iterable[SearchDocument], position: int,
                         progress: Callable[[int], None] | None, processes: int) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
         generation = self.root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
@@ -197,6 +244,7 @@ class SearchIndex:
             writer.commit()
             ix.close()
             (generation / SCHEMA_FILE).write_text(str(SCHEMA_VERSION))
+            self._record_position(generation, position)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
@@ -212,8 +260,23 @@ class SearchIndex:
             if path != keep and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
 
+    # --- the backend's queries ------------------------------------------------------------
+
+    def search(self, text: str, *, staff: bool, category: str = "", page: int = 1,
+               per_page: int = 10, kind: str = ARTICLE) -> SearchResults:
+        return run_search(self.searcher(), text, staff=staff, category=category, page=page,
+                          per_page=per_page, kind=kind)
+
+    def suggest(self, prefix: str, *, staff: bool, limit: int = 5) -> list[tuple[str, str]]:
+        return suggest_titles(self.searcher(), prefix, staff=staff, limit=limit)
+
     def document_count(self) -> int:
         return self.searcher().doc_count()
 
     def has_key(self, key: str) -> bool:
         return bool(self.searcher().search(Term("key", key), limit=1))
+
+    def keys(self) -> set[str]:
+        """Every document key in the index (to compare it with the database)."""
+        reader = self.searcher().reader()
+        return {fields["key"] for _, fields in reader.iter_docs()}

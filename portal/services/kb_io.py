@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.domain import kb as rules
 from portal.domain.errors import DomainError
 from portal.extensions import db
-from portal.models import Article, ArticleCategory, PendingIndexChange, User
+from portal.models import Article, ArticleCategory, User
 from portal.services import kb
 from portal.services import search as search_service
 from portal.services.kb_formats import (
@@ -115,9 +115,8 @@ def import_articles(path: str | os.PathLike, *, editor: User | None = None, now:
 
 def _apply_queued_index_changes() -> int:
     """Apply the import's queued index changes in batches; return how many are left queued."""
-    while search_service.apply_pending(timeout=search_service.WORKER_WRITE_TIMEOUT):
-        pass
-    left = db.session.scalar(select(func.count()).select_from(PendingIndexChange)) or 0
+    search_service.catch_up(timeout=search_service.WORKER_WRITE_TIMEOUT)
+    left = search_service.pending_count()
     if left:
         log.warning("search index busy: %s changes stay queued for the worker", left)
     return left
