@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCOUNT_NUMBER_PATTERN", r"[0-9]{6,20}",
             "regular expression an account number on the complaint form must match"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "rate-limit counters; redis://… for >1 worker"),
+    Setting("RATELIMIT_KEY_PREFIX", "", "prefix of the counters' keys, when several deployments "
+            "share one Redis"),
     Setting("RATELIMIT_SEARCH", "60 per minute;1000 per hour",
             "searches (page and JSON API together) per client address"),
     Setting("RATELIMIT_COMPLAINT", "10 per minute;50 per hour",
@@ -148,6 +150,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "ACCOUNT_NUMBER_PATTERN": account_pattern,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",
         "RATELIMIT_REGISTER": "5 per minute;30 per hour",

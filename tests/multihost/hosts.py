@@ -28,6 +28,7 @@ SERVER_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 POSTGRES = SERVER_URL.startswith("postgresql")
 needs_postgres = pytest.mark.skipif(
     not POSTGRES, reason="several hosts share one PostgreSQL (the CI's PostgreSQL pass runs it)")
+REDIS_URL = os.environ.get("PORTAL_TEST_RATELIMIT_URI") or "redis://127.0.0.1:6379/15"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "multi-host password 1"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -55,8 +56,9 @@ def host_env(database_url: str, folder: Path, host_id: str, **extra: str) -> dic
         "SECRET_KEY": "multi-host-secret-key-0123456789abcdef",  # one deployment, one key
         "SEARCH_INDEX_DIR": str(folder / "index"), "SEARCH_HOST_ID": host_id,
         "ATTACHMENTS_DIR": str(folder / "attachments"), "MAIL_BACKEND": "console",
-        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_TEST_RATELIMIT_URI", "memory://"),
-        "RATELIMIT_KEY_PREFIX": f"portal-mh-{secrets.token_hex(3)}",
+        # Rate limits count in Redis, shared by the hosts of one deployment (one database).
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"portal-{make_url(database_url).database}",
     })
     env.update(extra)
     return env

@@ -142,3 +142,34 @@ def test_host_b_killed_mid_apply_catches_up_to_the_database(tmp_path):
             db.engine.dispose()
         assert len(expected) == 900
         assert index_titles(tmp_path / "b") == expected
+
+
+def test_sessions_and_rate_limits_are_shared_by_the_hosts(tmp_path):
+    with fresh_database() as url:
+        env_a = host_env(url, tmp_path / "a", "host-a")
+        env_b = host_env(url, tmp_path / "b", "host-b")
+        prepare(env_a)
+        host_a, host_b = Host(env_a, tmp_path / "a.log"), Host(env_b, tmp_path / "b.log")
+        try:
+            browser = Browser(host_a.port)
+            browser.sign_in()
+            browser.port = host_b.port  # the load balancer sends the next request to B
+            assert browser.get("/editor/articles")[0] == 200
+            old_cookies = dict(browser.cookies)
+            status, _, _ = browser.post_form("/logout", {}, from_page="/editor/articles")
+            assert status == 302
+            replayed = Browser(host_a.port)  # a copy of the cookie from before signing out
+            replayed.cookies = old_cookies
+            assert replayed.get("/editor/articles")[0] in (302, 401, 403)
+
+            # This address signed in once through A; nine wrong sign-ins through A use up its
+            # ten a minute, on B as well.
+            stranger = Browser(host_a.port)
+            wrong = {"email": "nobody@example.com", "password": "wrong password"}
+            for _ in range(9):
+                assert stranger.post_form("/login", wrong, from_page="/login")[0] == 422
+            stranger.port = host_b.port
+            assert stranger.post_form("/login", wrong, from_page="/login")[0] == 429
+        finally:
+            host_a.stop()
+            host_b.stop()

@@ -61,3 +61,14 @@ def test_production_refuses_a_short_secret_key(tmp_path):
 def test_wrong_values_are_explained(tmp_path, name, value):
     with pytest.raises(ConfigurationError, match=name):
         load_config({"PORTAL_ENV": "development", name: value}, tmp_path)
+
+
+def test_the_search_log_settings(tmp_path):
+    config = load_config({"PORTAL_ENV": "development", "SEARCH_HOST_ID": "web-1",
+                          "SEARCH_FOLLOW_SECONDS": "0.5"}, tmp_path)
+    assert config["SEARCH_HOST_ID"] == "web-1" and config["SEARCH_FOLLOW_SECONDS"] == 0.5
+    defaults = load_config({"PORTAL_ENV": "development"}, tmp_path)
+    assert defaults["SEARCH_HOST_ID"] is None and defaults["SEARCH_FOLLOW_SECONDS"] == 2
+    for wrong in ("0", "-1", "soon", "nan"):
+        with pytest.raises(ConfigurationError, match="SEARCH_FOLLOW_SECONDS"):
+            load_config({"PORTAL_ENV": "development", "SEARCH_FOLLOW_SECONDS": wrong}, tmp_path)
