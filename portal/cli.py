@@ -190,6 +190,22 @@ def search_reindex_command() -> None:
     click.echo(f"Search index rebuilt: {count} articles in {time.monotonic() - started:.1f} s.")
 
 
+@search_cli.command("status")
+def search_status_command() -> None:
+    """How far each host's index has followed the search log (replication lag)."""
+    from portal.services import search_sync
+
+    newest = search_sync.last_position()
+    hosts = search_sync.host_positions()
+    click.echo(f"Search log: newest change {newest}; "
+               f"{search_sync.pending_count()} not yet applied on this host.")
+    for host in hosts:
+        click.echo(f"  {host.host_id}: at {host.position} ({newest - host.position} behind), "
+                   f"last seen {host.updated_at:%Y-%m-%d %H:%M:%S} UTC")
+    if not hosts:
+        click.echo("  No host has built an index yet.")
+
+
 # --- flask sla … ------------------------------------------------------------------------------
 
 def _parse_now(_ctx, _param, value: str | None) -> datetime | None:

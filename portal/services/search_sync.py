@@ -137,6 +137,10 @@ def last_position() -> int:
     return db.session.scalar(select(func.max(SearchChange.seq))) or 0
 
 
+def host_positions() -> list[SearchHost]:
+    return list(db.session.scalars(select(SearchHost).order_by(SearchHost.host_id)))
+
+
 def pending_count(index=None) -> int:
     """Changes this host's index has yet to apply (numbered beyond its position, or not yet)."""
     index = index or search.index

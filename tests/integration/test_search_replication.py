@@ -148,3 +148,15 @@ def test_the_worker_follows_the_log_often_and_prunes_hourly(app):
     assert jobs["search-index"].every_seconds == 2
     assert jobs["search-log-prune"].every_seconds == 3600
     jobs["search-log-prune"].run()
+
+
+def test_flask_search_status_shows_each_hosts_lag(app, now, tmp_path):
+    publish(now, "Seed")
+    host_b = SearchIndex(tmp_path / "b", host_id="host-b")
+    sync.apply_pending(host_b)
+    publish(now, "Another")
+    result = app.test_cli_runner().invoke(args=["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert "newest change 2; 0 not yet applied on this host" in result.output
+    assert "host-b: at 1 (1 behind)" in result.output
+    assert f"{search.index.host_id}: at 2 (0 behind)" in result.output
