@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_ENV", "production", "development or production; production checks settings"),
     Setting("SECRET_KEY", None, "signs cookies; generated once into instance/secret_key if unset"),
     Setting("DATABASE_URL", "sqlite:///instance/portal.db", "SQLAlchemy URL of the database"),
+    Setting("SEARCH_BACKEND", "whoosh", "whoosh (an index folder on each host) or postgres "
+            "(PostgreSQL full-text search; needs a postgresql DATABASE_URL)"),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "folder of the Whoosh index"),
     Setting("SEARCH_HOST_ID", None, "this host's name in the search log's positions "
             "(default: hostname and index folder)"),
@@ -90,6 +92,23 @@ def _positive_float(env: Mapping[str, str], name: str, default: str) -> float:
     return value
 
 
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def check_search_backend(backend: str, database_url: str) -> str:
+    """The search backend named, if this database can hold it."""
+    backend = (backend or "whoosh").strip().lower()
+    if backend not in SEARCH_BACKENDS:
+        raise ConfigurationError(
+            f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {backend!r}.")
+    if backend == "postgres" and not database_url.startswith("postgresql"):
+        raise ConfigurationError(
+            "SEARCH_BACKEND=postgres keeps the search index in PostgreSQL, but DATABASE_URL is "
+            "not a PostgreSQL database. Set DATABASE_URL=postgresql+psycopg://… (and run "
+            "`flask db upgrade`), or use SEARCH_BACKEND=whoosh.")
+    return backend
+
+
 def _sqlite_url_in(instance_path: Path, url: str) -> str:
     """Resolve the default relative SQLite path against the instance folder's parent."""
     prefix = "sqlite:///instance/"
@@ -144,6 +163,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_BACKEND": check_search_backend(env.get("SEARCH_BACKEND", ""), database_url),
         "SEARCH_INDEX_DIR": index_dir,
         "SEARCH_HOST_ID": env.get("SEARCH_HOST_ID") or None,
         "SEARCH_FOLLOW_SECONDS": _positive_float(env, "SEARCH_FOLLOW_SECONDS", "2"),

@@ -11,10 +11,12 @@ from flask_wtf.csrf import CSRFProtect
 from portal.database import Base
 from portal.passwords import PasswordHashing
 from portal.search.extension import SearchExtension
+from portal.search.pg_schema import include_name
 from portal.storage import FileStoreExtension
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
+# include_name: the PostgreSQL search index's tables are no models (portal.search.pg_schema).
+migrate = Migrate(render_as_batch=True, compare_type=True, include_name=include_name)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

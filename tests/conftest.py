@@ -4,15 +4,23 @@ The suite runs on SQLite by default. With PORTAL_TEST_DATABASE_URL=postgresql+ps
 same tests run on PostgreSQL; an unreachable server is an error, never a skip. The schema is made
 once per run; every test starts from empty tables. With PORTAL_TEST_RATELIMIT_URI=redis://… the
 rate limits count in Redis; they are reset before each test (use a throwaway Redis database).
+
+On PostgreSQL the search tests (SEARCH_TESTS) run twice, once per search backend (Whoosh and
+SEARCH_BACKEND=postgres), through the `search_backend` fixture; a test marked `whoosh_only`
+checks the Whoosh index itself (its folders, generations, searchers) and runs once.
 """
 
 from __future__ import annotations
 
 import contextvars
+import importlib.util
 import os
+import re
 from datetime import UTC, datetime
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -20,6 +28,52 @@ from portal import create_app
 from portal.domain.accounts import Role
 from portal.extensions import db, limiter
 from tests.helpers import PASSWORD, sign_in
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Test modules (or, with a pattern, the tests of a module whose names match it) that exercise
+# search behaviour: on PostgreSQL they run against both search backends.
+SEARCH_TESTS: dict[str, re.Pattern | None] = {
+    "tests/integration/test_kb_search.py": None,
+    "tests/integration/test_forum_search.py": None,
+    "tests/web/test_search_type_filter.py": None,
+    "tests/web/test_kb_pages.py": re.compile(
+        r"search|suggest|did_you_mean|facet|pagination|staff_see|script_query|markup"),
+    "tests/integration/test_ticket_tracking_services.py": re.compile(
+        r"suggest|click|deflect|complaint_filed"),
+}
+POSTGRES_SEARCH_MIGRATION = os.path.join(ROOT, "migrations", "versions",
+                                         "0010_postgres_search.py")
+
+
+def _on_postgres() -> bool:
+    return os.environ.get("PORTAL_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "whoosh_only: checks the Whoosh index itself; not run with the postgres "
+                   "search backend")
+
+
+def pytest_generate_tests(metafunc):
+    """Both search backends for the search tests when the suite runs on PostgreSQL."""
+    if "search_backend" not in metafunc.fixturenames or not _on_postgres():
+        return
+    module = os.path.relpath(str(metafunc.definition.path), ROOT).replace(os.sep, "/")
+    if module not in SEARCH_TESTS:
+        return
+    pattern = SEARCH_TESTS[module]
+    if pattern is not None and not pattern.search(metafunc.definition.name):
+        return
+    if metafunc.definition.get_closest_marker("whoosh_only"):
+        return
+    metafunc.parametrize("search_backend", ["whoosh", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def search_backend(request) -> str:
+    """The app's SEARCH_BACKEND: "whoosh", or each of both for the search tests on PostgreSQL."""
+    return getattr(request, "param", "whoosh")
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +118,30 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            _install_postgres_search()
         db.engine.dispose()
+
+
+def _install_postgres_search() -> None:
+    """The PostgreSQL search index's schema, made by its own migration (it has no models)."""
+    spec = importlib.util.spec_from_file_location("postgres_search_migration",
+                                                  POSTGRES_SEARCH_MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.engine.begin() as connection, Operations.context(
+            MigrationContext.configure(connection)):
+        migration.downgrade()  # what a previous run left
+        migration.upgrade()
 
 
 def empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
+        from portal.search.pg_schema import UNMANAGED_TABLES
+
+        names = ", ".join(f'"{name}"' for name in [*(t.name for t in tables),
+                                                   *sorted(UNMANAGED_TABLES)])
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for table in tables:
@@ -90,8 +161,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, _schema):
-    application = create_app(test_config(database_url, tmp_path))
+def app(database_url, tmp_path, _schema, search_backend):
+    application = create_app(test_config(database_url, tmp_path, SEARCH_BACKEND=search_backend))
     application.test_client_class = IsolatedClient
     with application.app_context():
         limiter.reset()  # counters live in the shared extension's storage (Redis in CI)

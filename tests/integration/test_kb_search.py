@@ -162,6 +162,7 @@ def test_a_locked_index_leaves_the_change_queued(app, now, monkeypatch):
     assert search_service.search_articles("refund", staff=False).total == 1
 
 
+@pytest.mark.whoosh_only  # the index folder's generations and files
 def test_missing_or_corrupt_index_is_rebuilt_not_a_500(app, now, caplog):
     publish(now, "Refund timelines", "Refunds take 5 days.")
     generation = search.index.current_generation()
@@ -175,6 +176,7 @@ def test_missing_or_corrupt_index_is_rebuilt_not_a_500(app, now, caplog):
     assert search_service.search_articles("refund", staff=False).total == 1
 
 
+@pytest.mark.whoosh_only  # the index folder's generations and files
 def test_rebuild_swaps_generations_while_searches_keep_answering(app, now):
     publish(now, "Refund timelines", "Refunds take 5 days.")
     before = search.index.current_generation()
@@ -271,6 +273,7 @@ def test_highlights_mark_the_words_of_the_question_not_its_stop_words(app, now):
     assert ">the</mark>" not in hit.snippet_html.lower()
 
 
+@pytest.mark.whoosh_only  # the index folder's generations and files
 def test_an_index_built_for_another_schema_is_rebuilt(app, now, caplog):
     from portal.search.index import SCHEMA_FILE
 

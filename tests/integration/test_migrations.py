@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 
 from portal import create_app
 from portal.extensions import db
+from portal.search.pg_schema import include_name
 from tests.conftest import test_config
 
 
@@ -20,7 +21,8 @@ def _differences(app) -> list:
         # that one from sqlite_master / pg_indexes instead.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": include_name})
         return compare_metadata(context, db.metadata)
 
 
