@@ -1,28 +1,19 @@
 """Running a search in PostgreSQL, to the rules of the Whoosh backend (portal.search.query).
 
-The same plan (portal.search.plan's rules): a plain question's words are OR-ed; the rarest
-words that are not stop words decide what matches, taken while their postings fit the budget;
-the other words only add to the score, and a title phrase adds to it too. Quoted phrases,
-prefixes (`refu*`), field filters (`title:refund`), `+word`/`AND` and `-word`/`NOT` keep their
-meaning. The page's pieces come out the same: total, category and kind counts (each filter's
+The plan comes from portal.search.pg_plan (matching words, ranking words, a title phrase).
+The page's pieces come out as Whoosh's do: total, category and kind counts (each filter's
 counts apply the other filter), the ranked hits with <mark> highlights (escaped here, never
 trusted from the database), whether the top hit answers the question, and did-you-mean.
-
-Words become lexemes in the database (`to_tsvector('portal', word)`, the documents' own
-analysis), and tsqueries are written from those lexemes, quoted, never from typed text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from html import escape
 
 from sqlalchemy import (
     Boolean,
     Integer,
-    String,
-    bindparam,
     case,
     cast,
     exists,
@@ -32,16 +23,20 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 
 from portal.extensions import db
-from portal.search import plan as whoosh_plan
-from portal.search.analysis import STOP_WORDS, fold, folding_analyzer
+from portal.search.analysis import folding_analyzer
+from portal.search.pg_plan import (
+    PORTAL,
+    Plan,
+    matches,
+    plan_query,
+    tsquery,
+)
 from portal.search.pg_schema import documents as D
 from portal.search.pg_schema import words as W
-from portal.search.plan import MAX_QUERY_CHARS, SYNTAX
+from portal.search.plan import MAX_QUERY_CHARS
 from portal.search.query import (
     ARTICLE,
     CONFIDENT_COVERAGE,
@@ -53,11 +48,8 @@ from portal.search.query import (
     split_filters,
 )
 
-WORD = re.compile(r"[^\W_]+")  # as the PostgreSQL parser splits words (apostrophes too)
-FIELD_WEIGHTS = {"title": "A", "tags": "B", "body": "C"}
 # Weights of D, C (body), B (tags), A (title): like the Whoosh field boosts (1, 1.5, 1.5).
 RANK_WEIGHTS = "'{0.1, 0.4, 0.6, 0.6}'::float4[]"
-PORTAL = literal_column("'portal'::regconfig")  # the text search configuration (migration 0010)
 TITLE_PHRASE_BONUS = 0.3
 PREVIEW_CHARS = 1500
 START, STOP = "\ue000", "\ue001"  # private-use marks around highlighted words, then escaped
@@ -67,187 +59,7 @@ SNIPPET_HEADLINE = (f'StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords
 MARK_CLASSES = 5  # like Whoosh's HtmlFormatter: t0 … t4, recycled
 
 
-def _quote(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _or(parts: list[str]) -> str:
-    return " | ".join(f"( {part} )" for part in parts)
-
-
-def _words(typed: str) -> list[str]:
-    return WORD.findall(fold(typed))
-
-
-def lexemes(words: list[str]) -> dict[str, list[str]]:
-    """Each word's lexemes under the documents' own analysis (one round trip)."""
-    unique = list(dict.fromkeys(words))
-    if not unique:
-        return {}
-    rows = db.session.execute(text(
-        "SELECT w, ARRAY(SELECT lexeme FROM unnest(to_tsvector('portal', w))) "
-        "FROM unnest(CAST(:words AS text[])) AS w"), {"words": unique})
-    return {word: list(found) for word, found in rows}
-
-
-# --- what was typed -> tsqueries ------------------------------------------------------------
-
-@dataclass
-class Clause:
-    """One thing typed: a word, a prefix, a phrase; maybe in one field; maybe +/-."""
-
-    words: list[str]
-    prefix: bool = False
-    weight: str = ""  # "", or A/B/C for title/tags/body
-    sign: str = ""  # "", "+" (required) or "-" (excluded)
-
-    @property
-    def plain(self) -> bool:
-        return len(self.words) == 1 and not (self.prefix or self.weight or self.sign)
-
-    def tsquery(self, found: dict[str, list[str]]) -> str | None:
-        if self.prefix:
-            return f"{_quote(self.words[0])}:*{self.weight}"
-        suffix = f":{self.weight}" if self.weight else ""
-        items = [f"{_quote(lexeme)}{suffix}" for word in self.words for lexeme in found[word]]
-        return " <-> ".join(items) or None
-
-
-TOKEN = re.compile(r'([+-]?)(?:([A-Za-z_]+):)?(?:"([^"]*)"|([^\s"]+))')
-
-
-def parse(typed: str) -> list[Clause]:
-    """The clauses of a query that uses syntax (quotes, prefixes, fields, operators)."""
-    typed = re.sub(r"[?()\[\]{}^~]", " ", typed)  # a question mark ends a question
-    if any(name.lower() not in FIELD_WEIGHTS for name in re.findall(r"([A-Za-z_]+):", typed)):
-        typed = typed.replace(":", " ")  # `visibility:internal` and the like are words
-    clauses, sign = [], ""
-    for match in TOKEN.finditer(typed):
-        op, fieldname, phrase, word = match.groups()
-        if phrase is None and fieldname is None and word in ("AND", "OR", "NOT", "ANDNOT"):
-            if word == "AND" and clauses and not clauses[-1].sign:
-                clauses[-1].sign = "+"
-            sign = {"AND": "+", "NOT": "-", "ANDNOT": "-"}.get(word, "")
-            continue
-        weight = FIELD_WEIGHTS.get((fieldname or "").lower(), "")
-        raw = phrase if phrase is not None else word
-        words = _words(raw)
-        if words:
-            prefix = phrase is None and raw.endswith("*") and len(words) == 1
-            clauses.append(Clause(words, prefix=prefix, weight=weight, sign=op or sign))
-        sign = ""
-    return clauses
-
-
-@dataclass
-class Plan:
-    matching: str  # tsquery text: what decides the results
-    scoring: str  # tsquery text: what ranks them (matching plus the words that only rank)
-    marks: str | None  # tsquery text: the words to highlight (no stop words)
-    phrase: str | None  # tsquery text: the question's words as a title phrase (a bonus)
-    coverage: list[str] = field(default_factory=list)  # one tsquery per content word
-
-
-def _frequencies(queries: list[str], budget: float) -> list[int]:
-    """Per query, its postings over title, tags and body, as Whoosh counts a word's document
-    frequency in each field; counted on at most budget+1 documents (more is over budget)."""
-    counts = []
-    for query in queries:
-        found = select(D.c.document.label("doc")).where(_matches(D.c.document, query)) \
-            .limit(int(budget) + 1).subquery()
-        postings = sum(cast(_matches(func.ts_filter(found.c.doc, literal_column(weights)),
-                                     query), Integer)
-                       for weights in ("'{a}'", "'{b}'", "'{c}'"))
-        counts.append(select(func.coalesce(func.sum(postings), 0)).scalar_subquery())
-    return [int(value) for value in db.session.execute(select(*counts)).one()]
-
-
-def _common(queries: list[str], count: int) -> dict[str, int]:
-    """Estimated document counts of the words the table's statistics know as common (ANALYZE's
-    most common lexemes): counting their postings would visit thousands of rows. The rarer
-    words, which decide what matches, are counted exactly."""
-    rows = db.session.execute(text(
-        "SELECT e.lexeme, e.share FROM pg_stats s, unnest(s.most_common_elems::text::text[], "
-        "s.most_common_elem_freqs) AS e(lexeme, share) WHERE s.tablename = 'search_documents' "
-        "AND s.attname = 'document' AND e.lexeme = ANY(CAST(:lexemes AS text[]))"),
-        {"lexemes": [query.strip("'") for query in queries]})
-    estimated = {_quote(lexeme): max(int(share * count), 1) for lexeme, share in rows if share}
-    return {query: n for query, n in estimated.items() if query in queries}
-
-
-def _split_by_budget(clauses: list[tuple[str, bool]]) -> tuple[list[str], list[str]]:
-    """(matching, ranking-only) of a plain question's (tsquery, is stop word) pairs, by the
-    rules of portal.search.plan._split_by_budget (its budget settings are read from there)."""
-    if len(clauses) == 1:
-        return [clauses[0][0]], []
-    count = db.session.scalar(select(func.count()).select_from(D)) or 0
-    budget = max(whoosh_plan.MATCH_BUDGET_SHARE * count, whoosh_plan.MATCH_BUDGET_MIN)
-    frequency = _common([q for q, _ in clauses], count)
-    counted = [q for q, _ in clauses if q not in frequency]
-    frequency.update(zip(counted, _frequencies(counted, budget), strict=True) if counted else ())
-    ordered = sorted(clauses, key=lambda clause: frequency[clause[0]])
-    found = [clause for clause in ordered if frequency[clause[0]]]
-    candidates = [clause for clause in found if not clause[1]] or found or ordered
-    matching, spent = [], 0
-    for query, _stop in candidates:
-        spent += frequency[query]
-        if matching and spent > budget:
-            break
-        matching.append(query)
-    ranking = [query for query, _stop in ordered
-               if query not in matching and frequency[query] <= budget]
-    return matching, ranking
-
-
-def plan_query(typed: str) -> Plan | None:
-    """The plan for `typed`, or None when nothing searchable was typed."""
-    typed = " ".join(typed.split())[:MAX_QUERY_CHARS]
-    all_words = _words(typed)
-    clauses = parse(typed) if SYNTAX.search(typed) else [Clause([word]) for word in all_words]
-    found = lexemes(all_words + [word for clause in clauses for word in clause.words])
-    content = [word for word in all_words if word not in STOP_WORDS]
-    coverage = list(dict.fromkeys(_quote(lexeme) for word in content for lexeme in found[word]))
-    marks = list(dict.fromkeys(
-        query for clause in clauses if clause.sign != "-"
-        if not (clause.plain and clause.words[0] in STOP_WORDS)
-        for query in [clause.tsquery(found)] if query))
-    marks_query = _or(marks) if marks else None
-
-    if all(clause.plain for clause in clauses):  # a plain question: the budget decides
-        pairs = list({query: (query, clause.words[0] in STOP_WORDS) for clause in clauses
-                      for query in [clause.tsquery(found)] if query}.values())
-        if not pairs:
-            return None
-        matching, ranking = _split_by_budget(pairs)
-        sequence = [lexeme for clause in clauses for lexeme in found[clause.words[0]]]
-        phrase = " <-> ".join(_quote(lexeme) + ":A" for lexeme in sequence) \
-            if len(sequence) >= 2 else None
-        return Plan(matching=_or(matching), scoring=_or(matching + ranking), marks=marks_query,
-                    phrase=phrase, coverage=coverage)
-
-    queries = [(clause.sign, query) for clause in clauses for query in [clause.tsquery(found)]
-               if query]
-    required = [query for sign, query in queries if sign == "+"]
-    optional = [query for sign, query in queries if not sign]
-    excluded = [query for sign, query in queries if sign == "-"]
-    if not required and not optional:
-        return None
-    matching = " & ".join(f"( {query} )" for query in required) if required else _or(optional)
-    if excluded:
-        matching = f"( {matching} ) & !( {_or(excluded)} )"
-    return Plan(matching=matching, scoring=_or([matching, *optional]), marks=marks_query,
-                phrase=None, coverage=coverage)
-
-
 # --- running it -----------------------------------------------------------------------------
-
-def _tsquery(value: str | None):
-    return cast(bindparam(None, value, type_=String), TSQUERY)
-
-
-def _matches(vector, query: str | None):
-    return vector.op("@@", return_type=Boolean)(_tsquery(query))
-
 
 def _visible(*, staff: bool, kind: str = "", category: str = "") -> list:
     """Conditions on search_documents for what a visitor may see (of a kind, in a category)."""
@@ -263,7 +75,7 @@ def _visible(*, staff: bool, kind: str = "", category: str = "") -> list:
 def _counts(plan: Plan, *, staff: bool) -> dict[tuple[str, str], int]:
     rows = db.session.execute(
         select(D.c.kind, D.c.category, func.count())
-        .where(*_visible(staff=staff), _matches(D.c.document, plan.matching))
+        .where(*_visible(staff=staff), matches(D.c.document, plan.matching))
         .group_by(D.c.kind, D.c.category))
     return {(kind, category): n for kind, category, n in rows}
 
@@ -288,26 +100,26 @@ def _marked(headline: str | None) -> str:
 def _headline(source, query: str, options: str):
     """ts_headline over the text without our private marks (a document cannot fake one)."""
     cleaned = func.translate(source, START + STOP, "")
-    return func.ts_headline(PORTAL, cleaned, _tsquery(query), options)
+    return func.ts_headline(PORTAL, cleaned, tsquery(query), options)
 
 
 def _ranked(plan: Plan, *, staff: bool, kind: str, category: str, page: int,
             per_page: int) -> list:
     """The best page*per_page documents' numbers and scores; the fields and highlights of
     the page's rows and of the top one (whose coverage says whether it answers)."""
-    score = func.ts_rank(literal_column(RANK_WEIGHTS), D.c.document, _tsquery(plan.scoring), 1)
+    score = func.ts_rank(literal_column(RANK_WEIGHTS), D.c.document, tsquery(plan.scoring), 1)
     if plan.phrase:
-        score = score + case((_matches(func.ts_filter(D.c.document, literal_column("'{a}'")),
+        score = score + case((matches(func.ts_filter(D.c.document, literal_column("'{a}'")),
                                        plan.phrase), TITLE_PHRASE_BONUS), else_=0)
     score = score.label("score")
     ranked = (select(D.c.key, score, D.c.kind.label("k"), D.c.object_id.label("o"))
               .where(*_visible(staff=staff, kind=kind, category=category),
-                     _matches(D.c.document, plan.matching))
+                     matches(D.c.document, plan.matching))
               .order_by(score.desc(), D.c.kind, D.c.object_id).limit(page * per_page)
               .cte("ranked"))
     numbered = select(ranked.c.key, ranked.c.score, func.row_number().over(
         order_by=(ranked.c.score.desc(), ranked.c.k, ranked.c.o)).label("n")).subquery()
-    covered = sum((cast(_matches(D.c.document, query), Integer) for query in plan.coverage),
+    covered = sum((cast(matches(D.c.document, query), Integer) for query in plan.coverage),
                   literal(0))
     preview = func.left(D.c.body, PREVIEW_CHARS)
     columns = [numbered.c.n, numbered.c.score, D.c.kind, D.c.slug, D.c.title, D.c.category,
@@ -415,7 +227,7 @@ def did_you_mean(typed: str, *, staff: bool, kind: str = ARTICLE) -> str | None:
     if plan is None:
         return None
     found = db.session.scalar(select(exists(select(D.c.key).where(
-        *visible, _matches(D.c.document, plan.matching)))))
+        *visible, matches(D.c.document, plan.matching)))))
     return suggestion if found else None
 
 
