@@ -82,6 +82,9 @@ class ForumPost(db.Model):
     __table_args__ = (
         Index("ix_forum_posts_thread", "thread_id", "id"),
         Index("ix_forum_posts_author_hash", "author_id", "content_hash", "created_at"),
+        # the report's forum counts: conversions and published answers in a period (0011)
+        Index("ix_forum_posts_converted", "converted_at"),
+        Index("ix_forum_posts_answers", "answer_from_ticket_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.domain import references
 from portal.domain.errors import NotFound
@@ -41,7 +42,9 @@ def conversation(ticket: Ticket, *, include_internal: bool) -> list[TicketMessag
     query = select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
     if not include_internal:
         query = query.where(TicketMessage.visibility == Visibility.PUBLIC.value)
-    return list(db.session.scalars(query.order_by(TicketMessage.created_at, TicketMessage.id)))
+    # the pages list every message's files: one query for all of them, not one per message
+    return list(db.session.scalars(query.options(selectinload(TicketMessage.attachments))
+                                   .order_by(TicketMessage.created_at, TicketMessage.id)))
 
 
 
