@@ -1,17 +1,26 @@
-# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper.
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper
+# (`make bench` measures performance: about an hour, needs PostgreSQL, Redis and wrk).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint translations extract-messages clean
+.PHONY: run test lint translations extract-messages clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
 	touch $@
+
+# The `bench` extra on top (locust, pyinstrument); a superset of $(STAMP)'s install.
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis,bench]'
+	touch $(STAMP) $@
 
 # Compile the .po catalogues into the .mo files Flask-Babel reads (not kept in git).
 translations: $(STAMP)
@@ -34,6 +43,15 @@ run: translations
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark in benchmarks/, one table: benchmarks/results/latest.md (and .json).
+# BENCH_ARGS passes flags on, e.g. BENCH_ARGS="--only pages,peer" or "--skip soak".
+bench: $(BENCH_STAMP) translations
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# Small sizes, short runs, a few minutes: benchmarks/results/quick.md (not kept in git).
+bench-quick: $(BENCH_STAMP) translations
+	$(BIN)/python benchmarks/run_all.py --quick $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

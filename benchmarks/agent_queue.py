@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/agent_queue.py                       # 10k, then 200k
     .venv/bin/python benchmarks/agent_queue.py --sizes 10000 --requests 20 --explain
+    .venv/bin/python benchmarks/agent_queue.py --quick               # 1k and 5k, 5 GETs a view
     .venv/bin/python benchmarks/agent_queue.py --postgres postgresql+psycopg://u:p@host/postgres
 
 A database is created for the run on the server of --postgres and dropped afterwards. `flask db
@@ -33,7 +34,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,19 +44,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     PROJECT,
-    VENV_BIN,
     app_config,
     flask,
-    free_port,
     instance_env,
     progress,
     summary_ms,
     verdict,
 )
+from benchmarks._figures import Figure, Target, emit  # noqa: E402 (needs the sys.path line above)
+from benchmarks._http import (  # noqa: E402 (needs the sys.path line above)
+    Gunicorn,
+    cookie_header,
+    request,
+    sign_in,
+)
 from benchmarks.complaints import (  # noqa: E402 (needs the sys.path line above)
     DEFAULT_POSTGRES,
     PostgresDatabase,
-    request,
 )
 
 WORKERS = 2
@@ -218,54 +222,12 @@ def load(url: str, world: dict, first: int, last: int, now: datetime) -> None:
 
 # --- HTTP ---------------------------------------------------------------------------------------
 
-class Server:
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.port = free_port()
-        self.log = (folder / "gunicorn.log").open("a")
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(WORKERS), "--no-control-socket",
-             "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"],
-            cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/login").status == 200:
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
-def sign_in(port: int, email: str) -> dict[str, str]:
-    page = request(port, "GET", "/login")
-    cookies = dict(page.cookies)
-    body = (f"csrf_token={CSRF.search(page.body).group(1)}&email={email}"
-            f"&password={PASSWORD.replace(' ', '+')}").encode()
-    answer = request(port, "POST", "/login", body=body, headers={
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        "Content-Type": "application/x-www-form-urlencoded"})
-    if answer.status != 302:
-        raise RuntimeError(f"sign-in of {email} answered {answer.status}")
-    return {**cookies, **answer.cookies}
-
-
-def _cookie(cookies: dict[str, str]) -> dict[str, str]:
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-
-
 def measure(ports: dict[int, int], world: dict, times: int) -> dict[int, dict[str, list]]:
     """Every path, one request at a time, alternating between the sizes' servers so that both
     see the same machine (a shared, busy machine slows both alike)."""
     results: dict[int, dict[str, list[float]]] = {size: {} for size in ports}
     for who in ("agent", "supervisor"):
-        cookies = {size: sign_in(port, f"bench-{who}@example.com")
+        cookies = {size: sign_in(port, f"bench-{who}@example.com", PASSWORD)
                    for size, port in ports.items()}
         team = world["teams"][0]
         paths = {f"{who} {view}": f"/agent/?view={view}" for view in VIEWS}
@@ -278,7 +240,7 @@ def measure(ports: dict[int, int], world: dict, times: int) -> dict[int, dict[st
         second = {}
         for size, port in ports.items():  # page 2: each server's own "Next" link
             found = NEXT.search(request(port, "GET", "/agent/?view=open",
-                                        headers=_cookie(cookies[size])).body)
+                                        headers=cookie_header(cookies[size])).body)
             if found:
                 second[size] = found.group(1).replace("&amp;", "&")
         if len(second) == len(ports):
@@ -292,7 +254,7 @@ def _alternate(ports, cookies, paths, name, times, results) -> None:
     for round_ in range(times + 2):  # two warm-up rounds, not counted
         for size, port in ports.items():
             started = time.perf_counter()
-            answer = request(port, "GET", paths[size], headers=_cookie(cookies[size]))
+            answer = request(port, "GET", paths[size], headers=cookie_header(cookies[size]))
             elapsed = time.perf_counter() - started
             if answer.status != 200:
                 raise RuntimeError(f"GET {paths[size]} answered {answer.status}")
@@ -320,7 +282,8 @@ def sweep_seconds(world: dict) -> list[str]:
             except Exception as error:  # a placeholder or a half-built sweep: say so
                 db.session.rollback()
                 return [*lines, f"sweep ({run}): failed: {type(error).__name__}: {error}"]
-            lines.append(f"sweep ({run} run): {time.perf_counter() - started:.2f} s — {report}")
+            world.setdefault("sweep_s", {})[run] = time.perf_counter() - started
+            lines.append(f"sweep ({run} run): {world['sweep_s'][run]:.2f} s — {report}")
         db.session.remove()
         db.engine.dispose()
     return lines
@@ -366,7 +329,8 @@ def explain(world: dict) -> None:
 
 # --- the run --------------------------------------------------------------------------------------
 
-def report(sizes: list[int], results: dict[int, dict[str, list[float]]], sweeps: dict) -> int:
+def report(sizes: list[int], results: dict[int, dict[str, list[float]]], sweeps: dict,
+           sweep_s: dict[int, dict[str, float]] | None = None) -> int:
     print(f"Agent queue through HTTP — {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, "
           f"gunicorn -w {WORKERS}, PostgreSQL, one request at a time")
     names = list(results[sizes[0]])
@@ -392,7 +356,29 @@ def report(sizes: list[int], results: dict[int, dict[str, list[float]]], sweeps:
     for size, lines in sweeps.items():
         for line in lines:
             print(f"{size:>7,}: {line}")
+    emit(figures(sizes, pooled, sweep_s or {}))
     return 1 if failed else 0
+
+
+def figures(sizes: list[int], pooled: dict[int, list[float]],
+            sweep_s: dict[int, dict[str, float]]) -> list[Figure]:
+    """For `make bench`: the largest size against the smallest, measured alternately."""
+    low, high = sizes[0], sizes[-1]
+    size = " and ".join(f"{s:,}" for s in sizes) + " tickets"
+    found = []
+    if len(sizes) > 1:
+        for key, target in (("p95", Target("<=", 1.3, of_ratio=True)), ("p50", None)):
+            found.append(Figure(
+                "agent_queue", f"queue requests {key} @{high:,}", summary_ms(pooled[high])[key],
+                "ms", f"{key} @{low:,}", summary_ms(pooled[low])[key], target, size))
+    for run, target in (("first", Target("<=", 5.0)), ("second", None)):
+        if high in sweep_s:  # swept; a sweep that failed shows as not measured
+            found.append(Figure(
+                "agent_queue", f"SLA sweep, {run} run @{high:,}",
+                sweep_s[high].get(run, float("nan")), "s",
+                f"@{low:,}" if len(sizes) > 1 else "", sweep_s.get(low, {}).get(run)
+                if len(sizes) > 1 else None, target, size))
+    return found
 
 
 def main() -> int:
@@ -407,7 +393,10 @@ def main() -> int:
                         help="active tickets (new, open, pending) at every size")
     parser.add_argument("--active", type=float, default=None,
                         help="%% of the tickets that are active, instead of --backlog")
+    parser.add_argument("--quick", action="store_true", help="1k and 5k tickets, 5 GETs a view")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.requests = "1000,5000", min(args.requests, 5)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     folder = Path(tempfile.mkdtemp(prefix="portal-queue-"))
     sweeps: dict[int, list[str]] = {}
@@ -424,8 +413,9 @@ def main() -> int:
                 worlds[size]["active_share"] = (args.active / 100 if args.active is not None
                                                 else min(1.0, args.backlog / size))
                 load(url, worlds[size], 1, size + 1, now)
-                servers[size] = Server(env, instance)
+                servers[size] = Gunicorn(env, instance, workers=WORKERS)
                 stack.callback(servers[size].stop)
+                servers[size].wait_ready()
             progress(f"measuring {', '.join(f'{s:,}' for s in sizes)} tickets, alternating")
             results = measure({size: server.port for size, server in servers.items()},
                               worlds[sizes[0]], args.requests)
@@ -437,7 +427,7 @@ def main() -> int:
                     sweeps[size] = sweep_seconds(worlds[size])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return report(sizes, results, sweeps)
+    return report(sizes, results, sweeps, {s: worlds[s].get("sweep_s", {}) for s in sweeps})
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ on SQLite and on PostgreSQL.
 
     .venv/bin/python benchmarks/complaints.py                    # both databases, 200 clients
     .venv/bin/python benchmarks/complaints.py --clients 50 --databases sqlite
+    .venv/bin/python benchmarks/complaints.py --quick            # 30 clients, both databases
     .venv/bin/python benchmarks/complaints.py --postgres postgresql+psycopg://u:p@host/postgres
 
 For each database: a fresh database (SQLite in a temp folder; on PostgreSQL a database created
@@ -23,13 +24,10 @@ Progress goes to stderr; the report to stdout.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,17 +42,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     PROJECT,
-    VENV_BIN,
     app_config,
     flask,
-    free_port,
     instance_env,
     progress,
     summary_ms,
     verdict,
 )
+from benchmarks._figures import Figure, Target, emit  # noqa: E402 (needs the sys.path line above)
+from benchmarks._http import Gunicorn, request  # noqa: E402 (needs the sys.path line above)
 
 WORKERS = 4
+EVENTS = 3  # a new complaint's events: received, team assigned, SLA clock started
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
@@ -125,67 +124,7 @@ def prepare(env: dict[str, str], folder: Path) -> int:
     return len(slugs)
 
 
-class Gunicorn:
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.port = free_port()
-        self.log = (folder / "gunicorn.log").open("w")
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(WORKERS), "--no-control-socket",
-             "-b", f"127.0.0.1:{self.port}", "--backlog", "2048", "--timeout", "120",
-             "wsgi:app"], cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see "
-                                   f"{self.log.name}")
-            try:
-                if request(self.port, "GET", "/complaints/new").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError("gunicorn did not answer /complaints/new in time")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
 # --- clients -----------------------------------------------------------------------------------
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    cookies: dict[str, str]
-    body: str
-
-
-def request(port: int, method: str, path: str, *, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> Answer:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        cookies = {}
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                cookies[name.strip()] = rest.split(";", 1)[0]
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()},
-                      cookies, text)
-    finally:
-        connection.close()
-
 
 def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
               ) -> tuple[bytes, str]:
@@ -310,7 +249,7 @@ def database_counts(url: str) -> dict[str, int]:
 def run_on(label: str, env: dict[str, str], folder: Path, clients: int) -> dict:
     progress(f"{label}: flask db upgrade, routing the categories")
     categories = prepare(env, folder)
-    server = Gunicorn(env, folder)
+    server = Gunicorn(env, folder, workers=WORKERS, ready_path="/complaints/new")
     try:
         server.wait_ready()
         progress(f"{label}: gunicorn -w {WORKERS} on 127.0.0.1:{server.port}; {clients} clients")
@@ -359,16 +298,40 @@ def report(results: dict[str, dict], clients: int) -> int:
             (f"{name}: 0 duplicate references ({r['duplicates']})", r["duplicates"] == 0),
             (f"{name}: tickets in the database == {clients} ({r['db']['tickets']})",
              r["db"]["tickets"] == clients == r["db"]["distinct_references"]),
-            (f"{name}: every ticket whole: 2 events, 1 link, 1 e-mail each",
+            (f"{name}: every ticket whole: {EVENTS} events, 1 link, 1 e-mail each",
              (r["db"]["ticket_events"], r["db"]["links"],
-              r["db"]["outbox_messages"]) == (2 * clients, clients, clients)),
+              r["db"]["outbox_messages"]) == (EVENTS * clients, clients, clients)),
         ]
         for label, ok in checks:
             print(f"{verdict(ok)}  {label}")
             failed += not ok
         for error, times in Counter(r["errors"]).most_common(5):
             print(f"      {times} × {error}")
+    emit([f for name in names for f in figures(name, results[name], clients)])
     return 1 if failed else 0
+
+
+def figures(name: str, r: dict, clients: int) -> list[Figure]:
+    """The checks above for `make bench`; GET /complaints/new is the latencies' baseline."""
+    size = f"{clients} clients at once, {name}"
+    whole = (abs(r["db"]["ticket_events"] - EVENTS * clients) + abs(r["db"]["links"] - clients)
+             + abs(r["db"]["outbox_messages"] - clients))
+
+    def figure(label, value, unit, baseline_name="", baseline=None, target=None):
+        return Figure("complaints", f"{name}: {label}", value, unit, baseline_name, baseline,
+                      target, size)
+
+    return [
+        figure("tickets/s", r["created"] / r["wall_s"], "tickets/s"),
+        figure("POST p50", r["post"]["p50"], "ms", "GET form p50", r["get"]["p50"]),
+        figure("POST p95", r["post"]["p95"], "ms", "GET form p95", r["get"]["p95"]),
+        figure("errors", len(r["errors"]), "errors", target=Target("<=", 0)),
+        figure("duplicate references", r["duplicates"], "", target=Target("<=", 0)),
+        figure("tickets missing, extra or sharing a reference in the database",
+               abs(clients - r["db"]["tickets"])
+               + r["db"]["tickets"] - r["db"]["distinct_references"], "", target=Target("<=", 0)),
+        figure("events, links, e-mails missing or extra", whole, "", target=Target("<=", 0)),
+    ]
 
 
 def main() -> int:
@@ -380,7 +343,10 @@ def main() -> int:
                                                              DEFAULT_POSTGRES),
                         help="a PostgreSQL server URL whose user may create databases")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument("--quick", action="store_true", help="30 clients")
     args = parser.parse_args()
+    if args.quick:
+        args.clients = min(args.clients, 30)
 
     folder = Path(tempfile.mkdtemp(prefix="portal-complaints-"))
     progress(f"working in {folder}")

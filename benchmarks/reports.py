@@ -3,6 +3,7 @@ PostgreSQL.
 
     .venv/bin/python benchmarks/reports.py                                  # SQLite, 200k
     .venv/bin/python benchmarks/reports.py --tickets 2000 --requests 5      # a smoke run
+    .venv/bin/python benchmarks/reports.py --quick                          # the same
     .venv/bin/python benchmarks/reports.py --database-url \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_e --explain
 
@@ -54,8 +55,9 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     summary_ms,
     verdict,
 )
-from benchmarks.agent_queue import PASSWORD, TEAMS, Server, sign_in  # noqa: E402 (sys.path)
-from benchmarks.complaints import request  # noqa: E402 (needs the sys.path line above)
+from benchmarks._figures import Figure, Target, emit  # noqa: E402 (needs the sys.path line above)
+from benchmarks._http import Gunicorn, request, sign_in  # noqa: E402 (sys.path)
+from benchmarks.agent_queue import PASSWORD, TEAMS  # noqa: E402 (sys.path)
 
 TARGET_P95_MS = 500
 AGENTS = 20
@@ -210,7 +212,7 @@ def paths(app, now: datetime) -> dict[str, str]:
 
 def measure(port: int, pages: dict[str, str], times: int) -> dict[str, list[float]]:
     """Every page in turn, one request at a time; two warm-up rounds are not counted."""
-    cookies = sign_in(port, "bench-supervisor@example.com")
+    cookies = sign_in(port, "bench-supervisor@example.com", PASSWORD)
     header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     results: dict[str, list[float]] = {name: [] for name in pages}
     for round_ in range(times + 2):
@@ -293,6 +295,13 @@ def report(label: str, tickets: int, counts: dict, results: dict[str, list[float
         failed += not ok
         print(f"{verdict(ok)}  {name}: p95 {s['p95']:.0f} ms (target <= {TARGET_P95_MS}); "
               f"p95 over the baselines' p95: {ratios}")
+    home = summaries.get("baseline: home page", {})
+    emit([Figure("reports", f"{name.removeprefix('report: ')}: {key}", s[key], "ms",
+                 f"home page {key}", home.get(key),
+                 Target("<=", TARGET_P95_MS) if key == "p95" else None,
+                 f"{tickets:,} tickets, {label}")
+          for name, s in summaries.items() if name.startswith("report")
+          for key in ("p50", "p95")])
     return 1 if failed else 0
 
 
@@ -309,7 +318,10 @@ def main() -> int:
                         help="keep a database already loaded with --tickets tickets")
     parser.add_argument("--explain", action="store_true", help="time and plan each statement")
     parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument("--quick", action="store_true", help="2,000 tickets, 5 GETs a page")
     args = parser.parse_args()
+    if args.quick:
+        args.tickets, args.requests = min(args.tickets, 2000), min(args.requests, 5)
     keep = bool(args.folder)
     folder = Path(args.folder or tempfile.mkdtemp(prefix="portal-reports-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -337,7 +349,8 @@ def main() -> int:
             progress(f"loaded in {time.perf_counter() - started:.0f} s")
         app = make_app(env, folder)
         pages = paths(app, now)
-        server = Server(env, folder)
+        server = Gunicorn(env, folder, workers=2)
+        server.wait_ready()
         progress(f"measuring {len(pages)} pages × {args.requests}")
         results = measure(server.port, pages, args.requests)
         server.stop()

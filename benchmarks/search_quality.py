@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/search_quality.py            # the measurement
     .venv/bin/python benchmarks/search_quality.py --keep     # keep the temp instance
     .venv/bin/python benchmarks/search_quality.py --experiments  # + what-if variants
+    .venv/bin/python benchmarks/search_quality.py --quick    # every 5th query, a smoke test
 
 `--experiments` re-runs the queries with candidate ranking changes monkeypatched into this
 process (the index is rebuilt in-process when a change affects indexing); portal/ is not edited.
@@ -40,6 +41,7 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     summary_ms,
     verdict,
 )
+from benchmarks._figures import Figure, Target, emit  # noqa: E402 (needs the sys.path line above)
 
 ZERO_RESULT_TARGET = 0.01
 
@@ -214,17 +216,40 @@ def print_table(ours: Scores, base: Scores) -> None:
           f"{ratio(t_ours['p95'], t_base['p95']):>8}")
 
 
+def figures(ours: Scores, base: Scores, articles: int) -> list[Figure]:
+    """The checks above for `make bench`, FTS5 BM25 on the same queries as every baseline."""
+    mine, theirs = ours.figures(), base.figures()
+    size = f"{articles} articles, {ours.n:,} queries + {ours.oos_n:,} out of scope"
+    t_ours, t_base = summary_ms(ours.seconds), summary_ms(base.seconds)
+
+    def figure(name, value, unit, baseline, target=None):
+        return Figure("search_quality", name, value, unit, f"FTS5 {name.split(' ')[0]}",
+                      baseline, target, size)
+
+    return [
+        figure("hit@1", mine["hit@1"], "", theirs["hit@1"], Target(">", 1, of_ratio=True)),
+        figure("MRR@10", mine["MRR@10"], "", theirs["MRR@10"], Target(">", 1, of_ratio=True)),
+        figure("hit@5", mine["hit@5"], "", theirs["hit@5"]),
+        figure("zero-result rate", 100 * mine["zero-result rate"], "%",
+               100 * theirs["zero-result rate"], Target("<", 100 * ZERO_RESULT_TARGET)),
+        figure("p95 latency (in-process)", t_ours["p95"], "ms", t_base["p95"]),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=EVAL_DATA)
     parser.add_argument("--keep", action="store_true", help="keep the temp instance folder")
     parser.add_argument("--experiments", action="store_true",
                         help="also measure candidate ranking changes (monkeypatched)")
+    parser.add_argument("--quick", action="store_true", help="every 5th query only")
     args = parser.parse_args()
 
     articles = load_jsonl(args.data / "articles.jsonl")
     queries = load_jsonl(args.data / "queries.jsonl")
     oos = load_jsonl(args.data / "queries_out_of_scope.jsonl")
+    if args.quick:
+        queries, oos = queries[::5], oos[::5]
     progress(f"{len(articles)} articles, {len(queries)} queries, {len(oos)} out of scope")
 
     folder = Path(tempfile.mkdtemp(prefix="portal-quality-"))
@@ -269,6 +294,7 @@ def main() -> int:
             print(f"{verdict(ok)}  {label}")
         overall = all(ok for _, ok in checks)
         print(f"{verdict(overall)}  overall")
+        emit(figures(ours, base, len(articles)))
         if args.experiments:
             sys.stdout.flush()
             with app.app_context():

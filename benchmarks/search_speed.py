@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/search_speed.py                    # full run (~10-15 min)
     .venv/bin/python benchmarks/search_speed.py --docs 2000        # quick run
     .venv/bin/python benchmarks/search_speed.py --skip-http        # index + FTS5 parts only
+    .venv/bin/python benchmarks/search_speed.py --quick            # smoke test: 2,000 docs
 
 Parts, all in one run so every figure has its baseline from the same machine state:
 1. index build: a deterministic synthetic corpus (English and Vietnamese, 150-300 words a
@@ -53,6 +54,7 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     summary_ms,
     verdict,
 )
+from benchmarks._figures import Figure, Target, emit  # noqa: E402 (needs the sys.path line above)
 
 TARGET_HTTP_P95_MS = 50.0
 TARGET_FTS_FACTOR = 3.0
@@ -286,7 +288,10 @@ def main() -> int:
     parser.add_argument("--skip-http", action="store_true",
                         help="no database, gunicorn or update parts")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument("--quick", action="store_true", help="2,000 documents, 100 queries")
     args = parser.parse_args()
+    if args.quick:
+        args.docs, args.queries = min(args.docs, 2000), min(args.queries, 100)
 
     folder = Path(tempfile.mkdtemp(prefix="portal-speed-"))
     progress(f"working in {folder}")
@@ -407,6 +412,40 @@ def report(args, docs, queries, out) -> None:
         print(f"{verdict(ok)}  {label}")
     if len(docs) < 50_000:
         print(f"(targets are for 50,000 documents; this run had {len(docs)})")
+    emit(figures(docs, queries, out))
+
+
+def figures(docs, queries, out) -> list[Figure]:
+    """The report's figures for `make bench`; FTS5 on the same corpus is every baseline."""
+    build, query, fts = out["build"], out["query"], out["fts"]
+    size = f"{len(docs):,} documents, {len(queries)} queries"
+
+    def figure(name, value, unit, baseline_name="", baseline=None, target=None):
+        return Figure("search_speed", name, value, unit, baseline_name, baseline, target, size)
+
+    found = [
+        figure("index build (SearchIndex.rebuild)", build["seconds"], "s", "FTS5 build",
+               fts["seconds"], Target("<=", TARGET_REINDEX_S)),
+        figure("index size", build["bytes"] / 2**20, "MiB", "FTS5 size", fts["bytes"] / 2**20),
+        figure("query p50 (in-process)", query["p50"], "ms", "FTS5 p50", fts["plain"]["p50"]),
+        figure("query p95 (in-process)", query["p95"], "ms", "FTS5 p95", fts["plain"]["p95"],
+               Target("<=", TARGET_FTS_FACTOR, of_ratio=True)),
+    ]
+    if "http" in out:
+        http_, update, fts_p95 = out["http"], out["update"], fts["plain"]["p95"]
+        found += [
+            figure("flask search reindex (DB → index)", out["reindex_s"], "s", "FTS5 build",
+                   fts["seconds"], Target("<=", TARGET_REINDEX_S)),
+            figure("HTTP /api/search p50 (gunicorn -w 2)", http_["p50"], "ms", "FTS5 p50",
+                   fts["plain"]["p50"]),
+            figure("HTTP /api/search p95 (gunicorn -w 2)", http_["p95"], "ms", "FTS5 p95",
+                   fts_p95, Target("<=", TARGET_FTS_FACTOR, of_ratio=True)),
+            figure("HTTP /api/search p95, absolute", http_["p95"], "ms", "FTS5 p95", fts_p95,
+                   Target("<=", TARGET_HTTP_P95_MS)),
+            figure("article update p50 (update_article)", update["p50"], "ms"),
+            figure("updates findable right after saving", update["found"], f"of {UPDATES}"),
+        ]
+    return found
 
 
 if __name__ == "__main__":

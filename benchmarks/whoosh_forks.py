@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/whoosh_forks.py                 # 10,000 documents (~4 min)
     .venv/bin/python benchmarks/whoosh_forks.py --docs 50000    # the issue's scale (~10 min)
+    .venv/bin/python benchmarks/whoosh_forks.py --quick         # 1,000 documents, Python 3.11
 
 For each fork, a throwaway virtualenv per Python (3.11 and 3.12, where installed) gets the fork
 and Flask and SQLAlchemy (portal/__init__ imports them). Then, in that virtualenv:
@@ -35,6 +36,7 @@ from benchmarks._common import (  # noqa: E402 (needs the sys.path line above)
     ratio,
     summary_ms,
 )
+from benchmarks._figures import Figure, emit  # noqa: E402 (needs the sys.path line above)
 
 FORKS = {"whoosh-reloaded": "whoosh-reloaded==2.7.5", "whoosh-ng": "whoosh-ng==5.4.0"}
 PYTHONS = ("python3.11", "python3.12")
@@ -179,7 +181,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="1,000 documents, one Python")
     args = parser.parse_args()
+    pythons = PYTHONS[:1] if args.quick else PYTHONS
+    if args.quick:
+        args.docs, args.queries = min(args.docs, 1000), min(args.queries, 50)
     if args.child:
         child(args.docs, args.queries, args.folder)
         return
@@ -188,7 +194,7 @@ def main() -> None:
     checks, figures = [], {}
     try:
         for name, requirement in FORKS.items():
-            for python in PYTHONS:
+            for python in pythons:
                 progress(f"{name} on {python}: virtualenv")
                 interpreter = make_venv(python, requirement, work / f"{name}-{python}")
                 if interpreter is None:
@@ -237,6 +243,21 @@ def main() -> None:
     for name, figure in figures.items():
         if figure["failed"] or figure["phrases_failed"]:
             print(f"\n{name}: searches failed, e.g. `{figure['failure']}`")
+    emit(fork_figures(base, other, f"{args.docs:,} documents, {args.queries} queries"))
+
+
+def fork_figures(base: dict, other: dict, size: str) -> list[Figure]:
+    """whoosh-ng's figures for `make bench`, whoosh-reloaded (the dependency) the baseline."""
+    picks = [("full build", "s", lambda f: f["build_s"]),
+             ("index size", "MB", lambda f: f["bytes"] / 1e6),
+             ("query + highlights p50", "ms", lambda f: f["query"]["p50"]),
+             ("query + highlights p95", "ms", lambda f: f["query"]["p95"]),
+             ("save one document p50", "ms", lambda f: f["save"]["p50"]),
+             ("searches that raised an error", "",
+              lambda f: f["failed"] + f["phrases_failed"])]
+    return [Figure("whoosh_forks", f"whoosh-ng {other['version']}: {label}", pick(other), unit,
+                   f"whoosh-reloaded {base['version']}", pick(base), size=size)
+            for label, unit, pick in picks]
 
 
 if __name__ == "__main__":
