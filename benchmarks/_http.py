@@ -14,6 +14,8 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -32,10 +34,19 @@ class Gunicorn:
     As a context manager it waits until `ready_path` answers 200 and stops the server on exit.
     """
 
+    def drain(self) -> None:
+        """Wait out the requests a finished wrk run left queued: wrk closes its connections at
+        the end, but gunicorn still serves what it accepted or has waiting in its backlog. One
+        cheap request per worker, queued behind them."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            list(pool.map(lambda _: request(self.port, "GET", self.ready_path),
+                          range(self.workers)))
+
     def __init__(self, env: dict[str, str], folder: Path, *, app: str = "wsgi:app",
                  workers: int = 4, cwd: Path = PROJECT, python_bin: Path = VENV_BIN,
                  ready_path: str = "/login") -> None:
         self.port = free_port()
+        self.workers = workers
         self.ready_path = ready_path
         self.log = (Path(folder) / "gunicorn.log").open("a")
         self.process = subprocess.Popen(
@@ -194,8 +205,12 @@ def parse_wrk(output: str) -> WrkResult:
 
 
 def wrk(url: str, *, headers: dict[str, str] | None = None, connections: int = 16,
-        seconds: float = 10, warmup_seconds: float = 3, threads: int = 2) -> WrkResult:
-    """`wrk --latency` against `url` after a warm-up run whose figures are discarded."""
+        seconds: float = 10, warmup_seconds: float = 3, threads: int = 2,
+        drain: Callable[[], object] | None = None) -> WrkResult:
+    """`wrk --latency` against `url` after a warm-up run whose figures are discarded.
+
+    `drain` (e.g. Gunicorn.drain) runs after the warm-up and after the measured run, so each
+    run starts on an idle server rather than behind the requests the last one left queued."""
     base = [WRK, "-t", str(min(threads, connections)), "-c", str(connections), "--timeout",
             "30s"]
     for name, value in (headers or {}).items():
@@ -204,6 +219,10 @@ def wrk(url: str, *, headers: dict[str, str] | None = None, connections: int = 1
     if warmup_seconds > 0:
         subprocess.run([*base, "-d", f"{max(1, round(warmup_seconds))}s", url],
                        capture_output=True, text=True, check=True, env=env)
+        if drain:
+            drain()
     done = subprocess.run([*base, "--latency", "-d", f"{max(1, round(seconds))}s", url],
                           capture_output=True, text=True, check=True, env=env)
+    if drain:
+        drain()
     return parse_wrk(done.stdout)

@@ -134,12 +134,13 @@ def measure(label: str, env: dict[str, str], folder: Path, made: dict, args) -> 
             check(portal.port, path, headers.get(name, {}))
         results: dict[str, WrkResult] = {}
         progress(f"{label}: floor")
-        floors = [wrk(floor.url("/"), **timing)]
+        floors = [wrk(floor.url("/"), drain=floor.drain, **timing)]
         for name, path in paths.items():
             progress(f"{label}: {name} {path}")
-            results[name] = wrk(portal.url(path), headers=headers.get(name), **timing)
+            results[name] = wrk(portal.url(path), headers=headers.get(name), drain=portal.drain,
+                                **timing)
         progress(f"{label}: floor again")
-        floors.append(wrk(floor.url("/"), **timing))
+        floors.append(wrk(floor.url("/"), drain=floor.drain, **timing))
         rss = max(rss_mb(pid) for pid in portal.worker_pids())
         floor_rss = max(rss_mb(pid) for pid in floor.worker_pids())
     counts = made["sizes"]

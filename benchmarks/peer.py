@@ -41,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -257,27 +256,6 @@ def average(halves: list[WrkResult]) -> WrkResult:
                      sum(r.non_2xx for r in halves), sum(r.requests for r in halves))
 
 
-def drain(server: Gunicorn) -> None:
-    """Wait out the requests a finished wrk run left queued in the server: wrk closes its
-    connections at the end, but gunicorn still serves what it has accepted or has waiting in
-    its backlog. A page that takes seconds under load would otherwise start its measured run
-    behind a few seconds of dead work. One cheap request per worker, queued behind them."""
-    with ThreadPoolExecutor(WORKERS) as pool:
-        list(pool.map(lambda _: request(server.port, "GET", server.ready_path), range(WORKERS)))
-
-
-def timed(server: Gunicorn, path: str, headers: dict, seconds: float,
-          warmup: float) -> WrkResult:
-    """wrk after its warm-up, each followed by drain() (benchmarks._http.wrk runs them
-    back to back)."""
-    if warmup:
-        wrk(server.url(path), headers=headers, seconds=warmup, warmup_seconds=0)
-        drain(server)
-    result = wrk(server.url(path), headers=headers, seconds=seconds, warmup_seconds=0)
-    drain(server)
-    return result
-
-
 def measure(servers: dict[str, Gunicorn], paths: dict, args) -> dict[str, WrkResult]:
     """Each comparison's runs in A-B-B-A order (ours, theirs…, then back), each URL in two
     halves of --seconds; the first half after the warm-up. On a shared machine whose load
@@ -291,7 +269,8 @@ def measure(servers: dict[str, Gunicorn], paths: dict, args) -> dict[str, WrkRes
             for name in order:
                 path, headers = paths[name]
                 progress(f"wrk {name} ({half:g} s): {path[:60]}")
-                results[name].append(timed(servers[name], path, headers, half, warmup))
+                results[name].append(wrk(servers[name].url(path), headers=headers, seconds=half,
+                                             warmup_seconds=warmup, drain=servers[name].drain))
     return {name: average(halves) for name, halves in results.items()}
 
 
