@@ -9,7 +9,8 @@ highlighted title and snippet), whether the top hit answers the question, and di
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from html import escape
 from weakref import WeakKeyDictionary
 
@@ -216,10 +217,40 @@ def score_documents(searcher: Searcher, query: Query, docnums: list[int]) -> dic
     return scores
 
 
+# Recent result pages per searcher. A searcher lives until the index changes (the next request
+# then opens a new one), so a cached page is never staler than the index; and searchers are
+# per thread, so no lock is needed. Visitors ask the same questions again and again (the
+# editors' report's top searches); at 50k documents a page costs ~100 ms to compute and a few
+# kilobytes to keep.
+RESULT_CACHE_SIZE = 256
+_RESULTS: WeakKeyDictionary[Searcher, OrderedDict] = WeakKeyDictionary()
+
+
+def _copy(results: SearchResults) -> SearchResults:
+    """A copy the caller may change (the search page rewrites its hits' highlights)."""
+    return replace(results, hits=[replace(hit) for hit in results.hits],
+                   facets=list(results.facets), kinds=dict(results.kinds))
+
+
 def run_search(searcher: Searcher, text: str, *, staff: bool, category: str = "",
                page: int = 1, per_page: int = 10, kind: str = ARTICLE) -> SearchResults:
     """One page of results of `kind` ("article", "thread", "" for every kind). Each filter's
     counts (categories, kinds) apply the other filter but not their own, like facets."""
+    cache = _RESULTS.setdefault(searcher, OrderedDict())
+    key = (text, staff, category, page, per_page, kind)
+    if key in cache:
+        cache.move_to_end(key)
+        return _copy(cache[key])
+    results = _run_search(searcher, text, staff=staff, category=category, page=page,
+                          per_page=per_page, kind=kind)
+    cache[key] = results
+    if len(cache) > RESULT_CACHE_SIZE:
+        cache.popitem(last=False)
+    return _copy(results)
+
+
+def _run_search(searcher: Searcher, text: str, *, staff: bool, category: str, page: int,
+                per_page: int, kind: str) -> SearchResults:
     words, typed_category = split_filters(text)
     category = category or typed_category
     kind = kind if kind in KINDS else ARTICLE
