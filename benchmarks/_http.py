@@ -206,16 +206,20 @@ def parse_wrk(output: str) -> WrkResult:
 
 def wrk(url: str, *, headers: dict[str, str] | None = None, connections: int = 16,
         seconds: float = 10, warmup_seconds: float = 3, threads: int = 2,
-        drain: Callable[[], object] | None = None) -> WrkResult:
+        drain: Callable[[], object] | None = None, script: Path | None = None,
+        script_env: dict[str, str] | None = None) -> WrkResult:
     """`wrk --latency` against `url` after a warm-up run whose figures are discarded.
 
     `drain` (e.g. Gunicorn.drain) runs after the warm-up and after the measured run, so each
-    run starts on an idle server rather than behind the requests the last one left queued."""
+    run starts on an idle server rather than behind the requests the last one left queued.
+    `script` is a wrk Lua script (e.g. wrk_paths.lua), `script_env` its environment."""
     base = [WRK, "-t", str(min(threads, connections)), "-c", str(connections), "--timeout",
             "30s"]
     for name, value in (headers or {}).items():
         base += ["-H", f"{name}: {value}"]
-    env = {**os.environ, "LC_ALL": "C"}
+    if script:
+        base += ["-s", str(script)]
+    env = {**os.environ, "LC_ALL": "C", **(script_env or {})}
     if warmup_seconds > 0:
         subprocess.run([*base, "-d", f"{max(1, round(warmup_seconds))}s", url],
                        capture_output=True, text=True, check=True, env=env)

@@ -263,8 +263,9 @@ def pages(env: dict[str, str], folder: Path, made: dict) -> dict[str, str]:
         db.session.remove()
         db.engine.dispose()
     return {"home": "/", "help centre": "/help", "article": f"/help/articles/{slug}",
-            "search (en)": "/search?q=how+do+i+track+my+parcel",
-            "search (vi)": "/search?q=ho%C3%A0n+ti%E1%BB%81n+th%E1%BA%BB+t%C3%ADn+d%E1%BB%A5ng",
+            "search (en, one question)": "/search?q=how+do+i+track+my+parcel",
+            "search (vi, one question)":
+                "/search?q=ho%C3%A0n+ti%E1%BB%81n+th%E1%BA%BB+t%C3%ADn+d%E1%BB%A5ng",
             "status page": f"/track/{made['status_ticket']}",
             "agent queue": "/agent/", "report": "/reports/?period=month"}
 
@@ -296,3 +297,17 @@ def _wipe(env: dict[str, str]) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
     shutil.rmtree(env["SEARCH_INDEX_DIR"], ignore_errors=True)
+
+
+SEARCH_QUESTIONS = 200
+
+
+def search_paths(folder: Path) -> Path:
+    """A file of /search paths for benchmarks/wrk_paths.lua: the generator's customer questions
+    (English, Vietnamese with and without accents, keywords), one per line."""
+    from urllib.parse import quote_plus
+
+    path = folder / "search-paths.txt"
+    questions = HelpCentre().queries(SEARCH_QUESTIONS)
+    path.write_text("".join(f"/search?q={quote_plus(q)}\n" for q in questions))
+    return path
