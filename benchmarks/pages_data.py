@@ -308,6 +308,6 @@ def search_paths(folder: Path) -> Path:
     from urllib.parse import quote_plus
 
     path = folder / "search-paths.txt"
-    questions = HelpCentre().queries(SEARCH_QUESTIONS)
+    questions = list(dict.fromkeys(HelpCentre().queries(SEARCH_QUESTIONS)))
     path.write_text("".join(f"/search?q={quote_plus(q)}\n" for q in questions))
     return path
