@@ -244,10 +244,16 @@ class Prompt:
         return SCORE_LABELS
 
 
-def prompt_for(ticket: Ticket, now: datetime) -> Prompt | None:
+_LOOK_UP = object()
+
+
+def prompt_for(ticket: Ticket, now: datetime, survey: Survey | None | object = _LOOK_UP
+               ) -> Prompt | None:
     """The question while the ticket is resolved or closed and unanswered; the answer once
-    given; None when the ticket has no survey."""
-    survey = survey_for_ticket(ticket)
+    given; None when the ticket has no survey. A caller that loaded the ticket's survey (or
+    learnt it has none) passes it, saving the query."""
+    if survey is _LOOK_UP:
+        survey = survey_for_ticket(ticket)
     if survey is None:
         return None
     if survey.responded_at is None:

@@ -2,23 +2,105 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal.domain import references
 from portal.domain.errors import NotFound
 from portal.domain.tickets import Visibility
 from portal.extensions import db
-from portal.models import Attachment, ComplaintCategory, Ticket, TicketEvent, TicketMessage
+from portal.models import (
+    Attachment,
+    ComplaintCategory,
+    Survey,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TrackingToken,
+)
+
+MAX_TOKEN_IDS = 20  # a browser session keeps at most this many grants (web/ticket_access.py)
+
+# The statements of the ticket pages are built once (functools.cache) and take their values as
+# bound parameters: building a select and its cache key costs about as much as running it.
 
 # --------------------------------------------------------------------------------
 
-def get_by_reference(reference: str | None) -> Ticket:
+
+@cache
+def _ticket_statement(*, tokens: bool, page: bool) -> Select:
+    """The ticket by reference with its category (every ticket page shows it). With `tokens`,
+    also those of the browser's tracking tokens (`token_ids`) that are the ticket's: they land in
+    the session's identity map, so that checking a grant (tracking.grant_is_valid) costs no
+    statement. With `page`, also its survey and the files sent with the complaint (a row per
+    file: the ticket's columns repeat only when it has several)."""
+    query = (select(Ticket).options(joinedload(Ticket.category))
+             .where(Ticket.reference == bindparam("reference")))
+    if tokens:
+        query = query.add_columns(TrackingToken).outerjoin(TrackingToken, and_(
+            TrackingToken.ticket_id == Ticket.id,
+            TrackingToken.id.in_(bindparam("token_ids", expanding=True))))
+    if page:
+        query = (query.add_columns(Survey, Attachment)
+                 .outerjoin(Survey, Survey.ticket_id == Ticket.id)
+                 .outerjoin(Attachment, and_(Attachment.ticket_id == Ticket.id,
+                                             Attachment.message_id.is_(None)))
+                 .order_by(Attachment.id))
+    return query
+
+
+def _ticket_rows(reference: str | None, token_ids: Iterable[int], *, page: bool) -> list:
     canonical = references.normalize_reference(reference)
-    ticket = canonical and db.session.scalar(select(Ticket).where(Ticket.reference == canonical))
-    if not ticket:
+    if not canonical:
+        return []
+    ids = [int(token_id) for token_id in token_ids][:MAX_TOKEN_IDS]
+    return db.session.execute(_ticket_statement(tokens=bool(ids), page=page),
+                              {"reference": canonical, "token_ids": ids}).all()
+
+
+def _found_tokens(rows: list) -> list[TrackingToken]:
+    found = (row[1] for row in rows if len(row) > 1 and isinstance(row[1], TrackingToken))
+    return list({token.id: token for token in found}.values())  # once per file row
+
+
+def get_by_reference(reference: str | None) -> Ticket:
+    found = with_tokens(reference, ())
+    if found is None:
         raise NotFound("ticket")
-    return ticket
+    return found[0]
+
+
+def with_tokens(reference: str | None, token_ids: Iterable[int]
+                ) -> tuple[Ticket, list[TrackingToken]] | None:
+    """The ticket and those of `token_ids` that are its tracking tokens. The session's identity
+    map holds objects only while something references them: keep the tokens while they may be
+    looked up."""
+    rows = _ticket_rows(reference, token_ids, page=False)
+    return (rows[0][0], _found_tokens(rows)) if rows else None
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """What the customer's status page shows beside the timeline."""
+
+    ticket: Ticket
+    survey: Survey | None
+    complaint_files: list[Attachment]
+    tokens: list[TrackingToken] = field(default_factory=list)  # as in with_tokens
+
+
+def status_page(reference: str | None, *, token_ids: Iterable[int] = ()) -> StatusPage | None:
+    """with_tokens plus the ticket's survey and the files sent with the complaint, in one
+    statement."""
+    rows = _ticket_rows(reference, token_ids, page=True)
+    if not rows:
+        return None
+    files = {row[-1].id: row[-1] for row in rows if row[-1] is not None}  # once per token row
+    return StatusPage(rows[0][0], rows[0][-2], list(files.values()), _found_tokens(rows))
 
 
 def active_categories() -> list[ComplaintCategory]:
@@ -27,10 +109,16 @@ def active_categories() -> list[ComplaintCategory]:
                                                      ComplaintCategory.name)))
 
 
+@cache
+def _public_timeline_statement() -> Select:
+    return select(TicketEvent).where(
+        TicketEvent.ticket_id == bindparam("ticket_id"), TicketEvent.public.is_(True),
+        TicketEvent.id > bindparam("after_id")).order_by(TicketEvent.created_at, TicketEvent.id)
+
+
 def public_timeline(ticket: Ticket, *, after_id: int = 0) -> list[TicketEvent]:
-    return list(db.session.scalars(select(TicketEvent).where(
-        TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True),
-        TicketEvent.id > after_id).order_by(TicketEvent.created_at, TicketEvent.id)))
+    return list(db.session.scalars(_public_timeline_statement(),
+                                   {"ticket_id": ticket.id, "after_id": after_id}))
 
 
 def full_timeline(ticket: Ticket) -> list[TicketEvent]:
@@ -38,15 +126,19 @@ def full_timeline(ticket: Ticket) -> list[TicketEvent]:
         TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)))
 
 
-def conversation(ticket: Ticket, *, include_internal: bool) -> list[TicketMessage]:
-    query = select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+@cache
+def _conversation_statement(*, include_internal: bool) -> Select:
+    query = select(TicketMessage).where(TicketMessage.ticket_id == bindparam("ticket_id"))
     if not include_internal:
         query = query.where(TicketMessage.visibility == Visibility.PUBLIC.value)
-    # the pages list every message's files: one query for all of them, not one per message
-    return list(db.session.scalars(query.options(selectinload(TicketMessage.attachments))
-                                   .order_by(TicketMessage.created_at, TicketMessage.id)))
+    # the pages list every message's files: joined to the messages, so no query of their own
+    return (query.options(joinedload(TicketMessage.attachments))
+            .order_by(TicketMessage.created_at, TicketMessage.id))
 
 
+def conversation(ticket: Ticket, *, include_internal: bool) -> list[TicketMessage]:
+    return list(db.session.scalars(_conversation_statement(include_internal=include_internal),
+                                   {"ticket_id": ticket.id}).unique())
 
 
 def complaint_attachments(ticket: Ticket) -> list[Attachment]:

@@ -9,16 +9,14 @@ ticket the visitor may not see answers 404, exactly like one that does not exist
 
 from __future__ import annotations
 
-from flask import abort, session
+from flask import abort, g, session
 from flask_login import current_user
 
 from portal.domain.accounts import Role
-from portal.domain.errors import NotFound
 from portal.domain.ticket_access import customer_may_view, staff_may_view
 from portal.extensions import db
 from portal.models import Ticket, TicketCollaborator
-from portal.services import tracking
-from portal.services.ticket_queries import get_by_reference
+from portal.services import ticket_queries, tracking
 from portal.web.helpers import utc_now
 
 GRANTS_KEY = "ticket_grants"
@@ -34,6 +32,18 @@ def remember_grant(grant: tracking.Grant) -> None:
 
 def forget_grant(ticket_id: int) -> None:
     session[GRANTS_KEY] = [g for g in session.get(GRANTS_KEY, []) if g[0] != ticket_id]
+
+
+def _grant_token_ids() -> list[int]:
+    return [token_id for _ticket_id, token_id in session.get(GRANTS_KEY, [])]
+
+
+def _keep(tokens: list) -> None:
+    """Ticket lookups load this browser's tracking token for the ticket with the ticket, so
+    that the grant check (tracking.grant_is_valid, db.session.get) finds it in the session's
+    identity map without a statement. That map holds objects only while they are referenced:
+    `g` references them until the request ends."""
+    g.ticket_grant_tokens = [*g.get("ticket_grant_tokens", ()), *tokens]
 
 
 def _session_grant(ticket: Ticket) -> tracking.Grant | None:
@@ -81,10 +91,19 @@ def customer_may_see(ticket: Ticket) -> bool:
 
 
 def find_ticket(reference: str) -> Ticket | None:
-    try:
-        return get_by_reference(reference)
-    except NotFound:
+    found = ticket_queries.with_tokens(reference, _grant_token_ids())
+    if found is None:
         return None
+    _keep(found[1])
+    return found[0]
+
+
+def find_status_page(reference: str) -> ticket_queries.StatusPage | None:
+    """find_ticket with what the customer's status page shows (ticket_queries.status_page)."""
+    loaded = ticket_queries.status_page(reference, token_ids=_grant_token_ids())
+    if loaded is not None:
+        _keep(loaded.tokens)
+    return loaded
 
 
 def customer_ticket_or_404(reference: str) -> Ticket:

@@ -43,6 +43,7 @@ from portal.web.labels import CUSTOMER_STATUS_LABELS, PRIORITY_LABELS
 from portal.web.ticket_access import (
     customer_may_see,
     customer_ticket_or_404,
+    find_status_page,
     find_ticket,
     forget_grant,
     remember_grant,
@@ -55,6 +56,7 @@ from portal.web.track.forms import (
     ResendLinkForm,
     ticket_error,
 )
+from portal.web.track.fragments import reply_fields
 from portal.web.track.timeline import customer_entries, entry_json, message_json
 
 bp = Blueprint("track", __name__)
@@ -92,14 +94,21 @@ def _lookup_page(form: LookupForm, link_form: ResendLinkForm, status: int = 200)
     return render_template("track/lookup.html", form=form, link_form=link_form), status
 
 
-def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200):
+def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200,
+                 loaded: ticket_queries.StatusPage | None = None):
+    """The status page; `loaded` (ticket_queries.status_page) saves the survey's and the
+    complaint files' queries."""
     now = utc_now()
     entries = customer_entries(ticket)
     category = ticket.category.label(str(get_locale())) if ticket.category else ""
+    if loaded is None:
+        loaded = ticket_queries.StatusPage(ticket, surveys.survey_for_ticket(ticket),
+                                           ticket_queries.complaint_attachments(ticket))
     return render_template(
-        "track/ticket.html", ticket=ticket, form=form, entries=entries, category=category,
+        "track/ticket.html", ticket=ticket, form=form, reply_fields=reply_fields(form),
+        entries=entries, category=category,
         priority_label=PRIORITY_LABELS.get(ticket.priority, ticket.priority),
-        complaint_files=ticket_queries.complaint_attachments(ticket),
+        complaint_files=loaded.complaint_files,
         is_active=ticket.status_enum.is_active,
         may_solve=Status.RESOLVED in rules.allowed_targets(ticket.status_enum, Actor.CUSTOMER),
         may_reopen=(ticket.status_enum is Status.RESOLVED
@@ -110,7 +119,7 @@ def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200):
         is rules.ReplyOutcome.FOLLOW_UP,
         last_event_id=max((entry.id for entry in entries), default=0),
         is_owner=_customer() is not None and ticket.customer_id == current_user.id,
-        survey_prompt=surveys.prompt_for(ticket, now),
+        survey_prompt=surveys.prompt_for(ticket, now, loaded.survey),
     ), status
 
 
@@ -180,9 +189,10 @@ def open_link(token: str):
 
 @bp.get("/track/<reference>")
 def ticket(reference: str):
-    found = find_ticket(reference)
+    loaded = find_status_page(reference)
+    found = loaded.ticket if loaded is not None else None
     if found is not None and customer_may_see(found):
-        return _ticket_page(found, ReplyForm(formdata=None))
+        return _ticket_page(found, ReplyForm(formdata=None), loaded=loaded)
     if found is not None and staff_may_see(found):
         return redirect(url_for("agent.ticket", reference=found.reference))
     return redirect(url_for("track.lookup", reference=reference[:REFERENCE_MAX]))

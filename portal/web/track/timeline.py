@@ -53,6 +53,15 @@ def _text(event: TicketEvent) -> str:
     return ""
 
 
+def _label(event_type: str, done: dict[str, str]) -> str:
+    """The type's label in the visitor's language, translated once per timeline (`done`)."""
+    text = done.get(event_type)
+    if text is None:
+        label = EVENT_LABELS.get(event_type)
+        text = done[event_type] = str(label) if label is not None else _("Update")
+    return text
+
+
 def _take_message(event: TicketEvent, unused: list[TicketMessage]) -> TicketMessage | None:
     """The public message a reply event announces: written by the same kind of person at the
     same moment (services record both with one `now`), else the oldest such one left."""
@@ -70,14 +79,14 @@ def _take_message(event: TicketEvent, unused: list[TicketMessage]) -> TicketMess
 def customer_entries(ticket: Ticket, *, after_id: int = 0) -> list[Entry]:
     """The public timeline, oldest first; with `after_id`, only events newer than that one."""
     unused = conversation(ticket, include_internal=False)
-    entries = []
+    entries, labels = [], {}
     for event in public_timeline(ticket):
         message = _take_message(event, unused)
         if event.id <= after_id:
             continue
         data = event.data if isinstance(event.data, dict) else {}
         entries.append(Entry(
-            id=event.id, type=event.type, label=str(EVENT_LABELS.get(event.type, _("Update"))),
+            id=event.id, type=event.type, label=_label(event.type, labels),
             at=event.created_at, text=_text(event), message=message,
             reference=str(data.get("reference") or "") if event.type ==
             EventType.FOLLOW_UP_CREATED else ""))
@@ -85,7 +94,7 @@ def customer_entries(ticket: Ticket, *, after_id: int = 0) -> list[Entry]:
         for message in unused:
             kind = (EventType.AGENT_REPLIED if message.author_kind == "agent"
                     else EventType.CUSTOMER_REPLIED)
-            entries.append(Entry(id=0, type=kind.value, label=str(EVENT_LABELS[kind.value]),
+            entries.append(Entry(id=0, type=kind.value, label=_label(kind.value, labels),
                                  at=message.created_at, message=message))
         entries.sort(key=lambda entry: (entry.at, entry.id))
     return entries
