@@ -32,6 +32,13 @@ class Target:
             return None
         return OPERATORS[self.op](measured, self.value)
 
+    @classmethod
+    def parse(cls, described: str) -> Target:
+        """The Target that `describe` wrote: "<= 150 MB", ">= 0.6x baseline"."""
+        op, value, *rest = described.split()
+        of_ratio = value.endswith("x") and rest[:1] == ["baseline"]
+        return cls(op, float(value.removesuffix("x") if of_ratio else value), of_ratio)
+
     def describe(self, unit: str) -> str:
         if self.of_ratio:
             return f"{self.op} {self.value:g}x baseline"

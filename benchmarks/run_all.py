@@ -11,7 +11,8 @@ machine, the versions, the sizes, and every figure with its baseline from the sa
 ratio, the target and whether it is met — is printed and written to benchmarks/results/latest.md,
 the figures to latest.json beside it; both are kept in git, so a change's effect shows in its
 diff. A --quick run writes quick.md and quick.json instead (not kept), so that a smoke test never
-overwrites the measured figures.
+overwrites the measured figures; a full run with --only or --skip replaces just those
+benchmarks' rows of latest.*, keeping the others from the last run.
 
 A benchmark that is missing, times out, prints no figures, or exits non-zero without a missed
 target to explain it is FAILED, with the tail of its log; the others still run. The exit status
@@ -21,22 +22,21 @@ is 0 only when every benchmark ran and every target is met.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._figures import Figure, read  # noqa: E402 (needs the sys.path line above)
+from benchmarks._figures import Figure, Target, read  # noqa: E402 (needs the sys.path line above)
+from benchmarks._machine import machine, versions  # noqa: E402 (needs the sys.path line above)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -173,75 +173,6 @@ def stop(process: subprocess.Popen) -> None:
 
 # --- the machine and the versions -------------------------------------------------------------
 
-def machine() -> dict[str, str]:
-    info = {"cores": str(os.cpu_count()), "cpu": platform.processor() or platform.machine(),
-            "ram": "?", "system": f"{platform.system()} {platform.release()}",
-            "load at start": " ".join(f"{x:.2f}" for x in os.getloadavg())}
-    for line in _lines("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            info["cpu"] = line.split(":", 1)[1].strip()
-            break
-    for line in _lines("/proc/meminfo"):
-        if line.startswith("MemTotal:"):
-            info["ram"] = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-            break
-    return info
-
-
-def _lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text().splitlines()
-    except OSError:
-        return []
-
-
-def versions() -> dict[str, str]:
-    found = {"Python": platform.python_version()}
-    for label, package in (("Flask", "flask"), ("SQLAlchemy", "sqlalchemy"),
-                           ("Whoosh", "whoosh-reloaded"), ("gunicorn", "gunicorn"),
-                           ("psycopg", "psycopg"), ("redis-py", "redis"), ("locust", "locust")):
-        try:
-            found[label] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            found[label] = "not installed"
-    found["PostgreSQL"] = _postgres_version()
-    found["Redis"] = _redis_version()
-    found["wrk"] = _command_version(["wrk", "-v"], 1)
-    return found
-
-
-def _postgres_version() -> str:
-    url = os.environ.get("PORTAL_BENCH_POSTGRES",
-                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    try:
-        import psycopg
-
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
-                             connect_timeout=5) as connection:
-            return connection.execute("SHOW server_version").fetchone()[0]
-    except Exception as error:  # the table says so instead of failing
-        return f"not reachable ({type(error).__name__})"
-
-
-def _redis_version() -> str:
-    try:
-        import redis
-
-        client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=5)
-        return client.info("server")["redis_version"]
-    except Exception:
-        return _command_version(["redis-server", "--version"], 2).removeprefix("v=")
-
-
-def _command_version(command: list[str], word: int) -> str:
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "not installed"
-    words = (done.stdout or done.stderr).split()
-    return words[word] if len(words) > word else "?"
-
-
 # --- the report -------------------------------------------------------------------------------
 
 def number(value: float | None) -> str:
@@ -354,9 +285,33 @@ def as_json(outcomes: list[Outcome], *, mode: str, machine_: dict, versions_: di
             "seconds": round(seconds), "machine": machine_, "versions": versions_,
             "benchmarks": [{"name": o.bench.name, "command": o.bench.shown(mode == "quick"),
                             "status": o.status, "returncode": o.returncode,
+                            "problem": o.problem, "tail": o.tail,
                             "seconds": round(o.seconds, 1), "sizes": o.sizes} for o in outcomes],
-            "figures": [finite(f.as_dict()) for o in outcomes for f in o.figures],
+            "figures": [finite({**f.as_dict(), "target_spec": asdict(f.target)
+                                if f.target else None}) for o in outcomes for f in o.figures],
             "summary": summary(outcomes), "passed": passed(outcomes)}
+
+
+def kept_from_last_run(rerun: list[Bench]) -> dict[str, Outcome]:
+    """With --only or --skip, the benchmarks not run keep their outcome from latest.json, so the
+    table stays whole (each says how long ago it ran in its "seconds" and the file's date)."""
+    path = RESULTS / "latest.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_name = {bench.name: bench for bench in BENCHMARKS}
+    figures: dict[str, list[Figure]] = {}
+    for figure in data["figures"]:
+        if figure.get("value") is None:
+            figure["value"] = float("nan")
+        if "target_spec" not in figure and figure.get("target"):  # written before target_spec
+            figure["target_spec"] = Target.parse(figure["target"]).__dict__
+        figures.setdefault(figure["benchmark"], []).append(Figure.from_dict(figure))
+    return {entry["name"]: Outcome(by_name[entry["name"]], entry["returncode"],
+                                   entry["seconds"], figures.get(entry["name"], []),
+                                   entry.get("problem", ""), entry.get("tail", ""))
+            for entry in data["benchmarks"]
+            if entry["name"] in by_name and entry["name"] not in {b.name for b in rerun}}
 
 
 def finite(data: dict) -> dict:
@@ -402,6 +357,11 @@ def main() -> int:
               file=sys.stderr, flush=True)
         outcomes.append(outcome)
     seconds = time.perf_counter() - clock
+    if not args.quick and (args.only or args.skip):
+        kept = kept_from_last_run(benches)
+        ran = {outcome.bench.name: outcome for outcome in outcomes}
+        outcomes = [ran.get(b.name) or kept[b.name] for b in BENCHMARKS
+                    if b.name in ran or b.name in kept]
     context = {"mode": mode, "machine_": machine_, "versions_": versions_, "started": started,
                "seconds": seconds}
     text = render(outcomes, **context)

@@ -187,3 +187,25 @@ def test_the_full_run_uses_the_issues_sizes():
     assert full["agent_queue"] == ["--sizes", "10000,200000"]
     assert full["reports"] == ["--tickets", "200000"]
     assert all(b.arguments(quick=True) == ["--quick"] for b in run_all.BENCHMARKS)
+
+
+@pytest.mark.parametrize("target", [Target("<=", 150), Target(">=", 0.6, of_ratio=True),
+                                    Target(">", 0.25), Target("<", 3, of_ratio=True)])
+def test_a_target_reads_back_from_its_description(target):
+    assert Target.parse(target.describe("MB")) == target
+
+
+def test_a_partial_full_run_keeps_the_other_benchmarks_of_the_last_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_all, "RESULTS", tmp_path)
+    pages, peer = (next(b for b in run_all.BENCHMARKS if b.name == name)
+                   for name in ("pages", "peer"))
+    last = [Outcome(pages, 1, 60.0, [page(500.0, target=Target(">=", 0.6, of_ratio=True))]),
+            Outcome(peer, 0, 30.0, [Figure("peer", "list: requests/s", 20.0, "req/s",
+                                           "theirs", 5.0, Target(">=", 2, of_ratio=True))])]
+    (tmp_path / "latest.json").write_text(json.dumps(run_all.as_json(
+        last, mode="full", machine_=MACHINE, versions_=VERSIONS,
+        started=datetime(2026, 1, 2, tzinfo=UTC), seconds=90)))
+    kept = run_all.kept_from_last_run([peer])  # peer runs again; pages is kept
+    assert list(kept) == ["pages"]
+    [figure] = kept["pages"].figures
+    assert figure.value == 500.0 and figure.met is False and kept["pages"].returncode == 1
