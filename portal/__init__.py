@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
         search,
     )
     from portal.web.i18n import select_locale, select_timezone
+    from portal.web.translating import install_template_gettext
 
     if not event.contains(Engine, "connect", _configure_sqlite):
         event.listen(Engine, "connect", _configure_sqlite)
@@ -96,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+    install_template_gettext(app)
     passwords.init_app(app)
     search.init_app(app)
     files.init_app(app)
@@ -166,8 +168,10 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.web.filters import register_filters
+    from portal.web.urls import install_template_url_for
 
     register_filters(app)
+    install_template_url_for(app)
 
 
 def register_commands(app: Flask) -> None:
