@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_HOST_ID", None, "this host's name in the search log's positions "
             "(default: hostname and index folder)"),
     Setting("SEARCH_FOLLOW_SECONDS", "2", "how often the worker applies the search log"),
+    Setting("KB_VIEW_FLUSH_SECONDS", "5", "article views are counted in memory and written "
+            "this often (0: at once; a killed worker loses at most this many seconds of views)"),
     Setting("ATTACHMENTS_DIR", "instance/attachments", "uploaded files (kept outside static/)"),
     Setting("ACCOUNT_NUMBER_PATTERN", r"[0-9]{6,20}",
             "regular expression an account number on the complaint form must match"),
@@ -109,6 +111,18 @@ def check_search_backend(backend: str, database_url: str) -> str:
     return backend
 
 
+def _seconds(env: Mapping[str, str], name: str, default: str) -> float:
+    """A number of seconds that may be 0."""
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise ConfigurationError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    return value
+
+
 def _sqlite_url_in(instance_path: Path, url: str) -> str:
     """Resolve the default relative SQLite path against the instance folder's parent."""
     prefix = "sqlite:///instance/"
@@ -167,6 +181,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SEARCH_INDEX_DIR": index_dir,
         "SEARCH_HOST_ID": env.get("SEARCH_HOST_ID") or None,
         "SEARCH_FOLLOW_SECONDS": _positive_float(env, "SEARCH_FOLLOW_SECONDS", "2"),
+        "KB_VIEW_FLUSH_SECONDS": _seconds(env, "KB_VIEW_FLUSH_SECONDS", "5"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "ACCOUNT_NUMBER_PATTERN": account_pattern,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

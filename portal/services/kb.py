@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import kb as rules
@@ -75,6 +76,9 @@ def _readable(is_staff: bool):
     return _readable_by_customers()
 
 
+readable_filter = _readable  # for kb_cache, which builds the help centre's cached lists
+
+
 def readable_article(slug: str, *, is_staff: bool) -> Article:
     article = db.session.scalar(select(Article).where(Article.slug == slug))
     if article is None or not rules.can_read(status=article.status,
@@ -85,35 +89,30 @@ def readable_article(slug: str, *, is_staff: bool) -> Article:
     return article
 
 
-def popular_articles(*, is_staff: bool, limit: int = 6) -> list[Article]:
-    return list(db.session.scalars(select(Article).where(*_readable(is_staff))
-                                   .order_by(Article.view_count.desc(), Article.id).limit(limit)))
+# What the article page shows, read as one row rather than an ORM object (the page only reads
+# it, and building the object and its identity-map entry cost more than the query).
+_PAGE_QUERY = select(Article.id, Article.slug, Article.title, Article.summary, Article.body_html,
+                     Article.category_id, Article.visibility, Article.status, Article.updated_at,
+                     Article.deleted_at, Article.helpful_yes, Article.helpful_no
+                     ).where(Article.slug == bindparam("slug"))
 
 
-def recent_articles(*, is_staff: bool, limit: int = 6) -> list[Article]:
-    return list(db.session.scalars(select(Article).where(*_readable(is_staff))
-                                   .order_by(Article.updated_at.desc(), Article.id).limit(limit)))
+def article_for_page(slug: str, *, is_staff: bool) -> Row:
+    """The readable article with this slug, for display: NotFound as readable_article."""
+    row = db.session.execute(_PAGE_QUERY, {"slug": slug}).first()
+    if row is None or not rules.can_read(status=row.status, visibility=row.visibility,
+                                         deleted=row.deleted_at is not None, is_staff=is_staff):
+        raise NotFound("article")
+    return row
 
 
-def category_articles(category: ArticleCategory, *, is_staff: bool) -> list[Article]:
+def category_articles(category, *, is_staff: bool) -> list[Article]:
+    """A topic's articles, with only what a list shows: a topic holds thousands at full size,
+    and their bodies would be most of the bytes read."""
     return list(db.session.scalars(select(Article).where(
-        Article.category_id == category.id, *_readable(is_staff)).order_by(Article.title)))
-
-
-def related_articles(article: Article, *, is_staff: bool, limit: int = 4) -> list[Article]:
-    """Same category first, most viewed first."""
-    if article.category_id is None:
-        return []
-    return list(db.session.scalars(select(Article).where(
-        Article.category_id == article.category_id, Article.id != article.id,
-        *_readable(is_staff)).order_by(Article.view_count.desc(), Article.id).limit(limit)))
-
-
-def record_view(article: Article) -> None:
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(view_count=Article.view_count + 1)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+        Article.category_id == category.id, *_readable(is_staff)).order_by(Article.title)
+        .options(load_only(Article.id, Article.slug, Article.title, Article.summary,
+                           Article.visibility, Article.status, Article.category_id))))
 
 
 def vote(article: Article, *, voter_key: str, user: User | None, helpful: bool, comment: str,

@@ -72,3 +72,12 @@ def test_the_search_log_settings(tmp_path):
     for wrong in ("0", "-1", "soon", "nan"):
         with pytest.raises(ConfigurationError, match="SEARCH_FOLLOW_SECONDS"):
             load_config({"PORTAL_ENV": "development", "SEARCH_FOLLOW_SECONDS": wrong}, tmp_path)
+
+
+def test_article_views_are_written_every_few_seconds_or_at_once(tmp_path):
+    assert load_config({"PORTAL_ENV": "development"}, tmp_path)["KB_VIEW_FLUSH_SECONDS"] == 5
+    config = load_config({"PORTAL_ENV": "development", "KB_VIEW_FLUSH_SECONDS": "0"}, tmp_path)
+    assert config["KB_VIEW_FLUSH_SECONDS"] == 0
+    for wrong in ("-1", "often", "nan"):
+        with pytest.raises(ConfigurationError, match="KB_VIEW_FLUSH_SECONDS"):
+            load_config({"PORTAL_ENV": "development", "KB_VIEW_FLUSH_SECONDS": wrong}, tmp_path)

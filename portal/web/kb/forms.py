@@ -47,12 +47,17 @@ def plausible_slug(value: str) -> bool:
     return 0 < len(value) <= MAX_SLUG_CHARS and value.isprintable()
 
 
+# The article page shows the comment's label without building the form (which costs more than
+# the rest of the page's own work); the form validates the post.
+COMMENT_LABEL = _l("Anything we should add or change? (optional)")
+
+
 class FeedbackForm(FlaskForm):
     """"Was this helpful?": the Yes/No buttons carry `helpful`, the comment is optional."""
 
     helpful = StringField(validators=[InputRequired(_l("Choose “Yes” or “No”.")),
                                       AnyOf(["yes", "no"], _l("Choose “Yes” or “No”."))])
-    comment = TextAreaField(_l("Anything we should add or change? (optional)"),
+    comment = TextAreaField(COMMENT_LABEL,
                             filters=[without_controls], validators=[
         Optional(), Length(max=MAX_COMMENT_CHARS, message=_l(
             "Use at most %(max)s characters for the comment.", max=MAX_COMMENT_CHARS))])

@@ -11,17 +11,19 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.domain.errors import NotFound
-from portal.services import deflection, forum_search, kb
+from portal.services import deflection, forum_search, kb, kb_cache, kb_views
 from portal.services import search as search_service
 from portal.services.forum_index import CATEGORY_PREFIX
 from portal.web.forum.labels import CATEGORY_NAMES as FORUM_CATEGORY_NAMES
 from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
+    COMMENT_LABEL,
     MAX_SUGGEST_CHARS,
     FeedbackForm,
     api_limit,
@@ -101,22 +103,26 @@ def _category_names() -> dict[str, str]:
 
 @bp.get("/help")
 def index():
-    staff = _is_staff()
-    counts = kb.counts_by_category(is_staff=staff)
-    categories = [(category, counts[category.id]) for category in kb.categories()
-                  if counts.get(category.id)]
-    return render_template("kb/index.html", categories=categories,
-                           popular=kb.popular_articles(is_staff=staff),
-                           recent=kb.recent_articles(is_staff=staff))
+    """Topics, popular and recent articles: per-process cached lists (services/kb_cache)."""
+    return render_template("kb/index.html", lists=_index_lists(_is_staff()))
+
+
+def _index_lists(staff: bool) -> Markup:
+    """The topics and the two lists as HTML, rendered again only when one of the lists was
+    rebuilt (their counts, dates and plurals cost more than the rest of the page)."""
+    sources = (kb_cache.topics(is_staff=staff), kb_cache.popular(is_staff=staff),
+               kb_cache.recent(is_staff=staff))
+    key = ("help centre", staff, str(get_locale()), str(get_timezone()), request.script_root)
+    return kb_cache.fragment(key, sources, lambda: render_template(
+        "kb/_index_lists.html", categories=sources[0], popular=sources[1], recent=sources[2]))
 
 
 @bp.get("/help/categories/<category_slug>")
 def category(category_slug: str):
     if not plausible_slug(category_slug):
         abort(404)
-    try:
-        found = kb.category_by_slug(category_slug)
-    except NotFound:
+    found = kb_cache.category_by_slug(category_slug)
+    if found is None:
         abort(404)
     return render_template("kb/category.html", category=found,
                            articles=kb.category_articles(found, is_staff=_is_staff()))
@@ -124,19 +130,28 @@ def category(category_slug: str):
 
 @bp.get("/help/articles/<slug>")
 def article(slug: str):
+    """The article is read fresh, as one row (its votes change without a log row); its
+    category and related articles come from kb_cache; views are written in batches (kb_views)."""
     staff = _is_staff()
-    found = _readable_article(slug, staff=staff)
-    kb.record_view(found)
+    if not plausible_slug(slug):
+        abort(404)
+    try:
+        found = kb.article_for_page(slug, is_staff=staff)
+    except NotFound:
+        abort(404)
     log_id = search_log_id(request.args.get("from_search"))
     if log_id is not None:
         search_service.record_click(log_id, found.slug, session_id=session_id())
     suggestion_id = search_log_id(request.args.get("from_suggestion"))
     if suggestion_id is not None:  # opened from the complaint form's suggestions
         deflection.record_click(suggestion_id, session_id=session_id(), now=utc_now())
-    return render_template(
-        "kb/article.html", article=found, form=FeedbackForm(),
+    page = render_template(
+        "kb/article.html", article=found, comment_label=COMMENT_LABEL,
+        category=kb_cache.categories_by_id().get(found.category_id),
         my_vote=kb.feedback_of(found, _voter_key(create=False)),
-        related=kb.related_articles(found, is_staff=staff))
+        related=kb_cache.related(found, is_staff=staff))
+    kb_views.record(found.id)
+    return page
 
 
 @bp.post("/help/articles/<slug>/feedback")
@@ -175,7 +190,7 @@ def search():
         results.hits = _highlighted(hits)
         log_id = search_service.log_search(args.q, results.total, session_id=session_id(),
                                            source="page", now=utc_now())
-    popular = kb.popular_articles(is_staff=staff) if not results or not results.total else []
+    popular = kb_cache.popular(is_staff=staff) if not results or not results.total else []
     names = _category_names()
     facets = [(slug, names.get(slug, slug), count)
               for slug, count in (results.facets if results else []) if slug]
