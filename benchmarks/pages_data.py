@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks import reports_data as data
+from benchmarks import reports
 from benchmarks._common import HelpCentre, app_config, flask, progress
 from benchmarks.agent_queue import PASSWORD
 
@@ -175,36 +175,13 @@ def _flush_forum(tables, thread_rows: list[dict], post_rows: list[dict]) -> int:
 def _tickets(made: dict, articles: int, tickets: int, now: datetime, rng: random.Random) -> dict:
     """benchmarks/reports.load without its 60 stand-in articles: the write-ups and the
     complaint form's suggestions point at the real help centre."""
-    from sqlalchemy import bindparam, update
-
     from portal.extensions import db
 
-    years = 2.0
-    first = (now - timedelta(days=years * 365 + 10)).date()
-    timeline = data.Timeline(made["calendar"], first, (now + timedelta(days=400)).date())
-    world = data.World(now=now, years=years, teams=made["teams"],
-                       agents_by_team=made["agents_by_team"], categories=made["categories"],
-                       articles=list(range(1, articles + 1)), policies=made["policies"],
-                       timeline=timeline)
-    tables = db.metadata.tables
+    world = reports.world_for(made, articles=articles, years=2.0, now=now)
     with db.engine.begin() as connection:
-        batch = data.Batch(connection, {name: tables[name] for name in (
-            "tickets", "escalations", "ticket_events", "ticket_messages", "surveys",
-            "search_logs", "article_suggestions")})
-        data.tickets(batch, world, tickets, rng)
-        data.searches(batch, world, tickets * 3 // 2, rng)
-        batch.flush()
-        write_ups = data.write_ups(world)
-        if write_ups:
-            connection.execute(tables["articles"].insert(), write_ups)
-            ticket_table = tables["tickets"]
-            connection.execute(
-                update(ticket_table).where(ticket_table.c.id == bindparam("b_ticket"))
-                .values(article_id=bindparam("b_article")),
-                [{"b_ticket": row["source_ticket_id"], "b_article": row["id"]}
-                 for row in write_ups])
+        counts = reports.write_history(connection, world, tickets, rng)
     _reset_sequences(["tickets", "articles"])
-    return {**batch.counts, "articles written up": len(write_ups)}
+    return counts
 
 
 def _give_customer_a_ticket(customer_id: int) -> str:

@@ -138,47 +138,61 @@ def setup(app, now: datetime) -> dict:
                              for p in ("low", "normal", "high", "urgent")}}
 
 
+def world_for(made: dict, *, articles: int, years: float, now: datetime) -> data.World:
+    """The generators' world over `setup`'s teams, agents, categories and policies."""
+    first = (now - timedelta(days=years * 365 + 10)).date()
+    timeline = data.Timeline(made["calendar"], first, (now + timedelta(days=400)).date())
+    return data.World(now=now, years=years, teams=made["teams"],
+                      agents_by_team=made["agents_by_team"], categories=made["categories"],
+                      articles=list(range(1, articles + 1)), policies=made["policies"],
+                      timeline=timeline)
+
+
+def write_history(connection, world: data.World, tickets: int, rng: random.Random) -> dict:
+    """Tickets with their events, messages, escalations and surveys, the searches and
+    suggestions, and the articles written up from tickets; returns the row counts."""
+    from sqlalchemy import bindparam, update
+
+    from portal.extensions import db
+
+    tables = db.metadata.tables
+    batch = data.Batch(connection, {name: tables[name] for name in (
+        "tickets", "escalations", "ticket_events", "ticket_messages", "surveys",
+        "search_logs", "article_suggestions")})
+    started = time.perf_counter()
+    data.tickets(batch, world, tickets, rng)
+    progress(f"tickets and their history: {time.perf_counter() - started:.1f} s")
+    data.searches(batch, world, tickets * 3 // 2, rng)
+    batch.flush()
+    write_ups = data.write_ups(world)
+    if write_ups:
+        connection.execute(tables["articles"].insert(), write_ups)
+        ticket_table = tables["tickets"]
+        connection.execute(
+            update(ticket_table).where(ticket_table.c.id == bindparam("b_ticket"))
+            .values(article_id=bindparam("b_article")),
+            [{"b_ticket": row["source_ticket_id"], "b_article": row["id"]} for row in write_ups])
+    return {**batch.counts, "articles written up": len(write_ups)}
+
+
 def load(app, made: dict, *, tickets: int, years: float, now: datetime, seed: int) -> dict:
     """The history, bulk-inserted; returns the row counts."""
-    from sqlalchemy import bindparam, text, update
+    from sqlalchemy import text
 
     from portal.extensions import db
 
     rng = random.Random(seed)
-    first = (now - timedelta(days=years * 365 + 10)).date()
-    timeline = data.Timeline(made["calendar"], first, (now + timedelta(days=400)).date())
-    world = data.World(now=now, years=years, teams=made["teams"],
-                       agents_by_team=made["agents_by_team"], categories=made["categories"],
-                       articles=list(range(1, ARTICLES + 1)), policies=made["policies"],
-                       timeline=timeline)
+    world = world_for(made, articles=ARTICLES, years=years, now=now)
     with app.app_context():
-        tables = db.metadata.tables
         with db.engine.begin() as connection:
-            connection.execute(tables["articles"].insert(),
+            connection.execute(db.metadata.tables["articles"].insert(),
                                list(data.article_rows(ARTICLES, now, rng)))
-            batch = data.Batch(connection, {name: tables[name] for name in (
-                "tickets", "escalations", "ticket_events", "ticket_messages", "surveys",
-                "search_logs", "article_suggestions")})
-            started = time.perf_counter()
-            data.tickets(batch, world, tickets, rng)
-            progress(f"tickets and their history: {time.perf_counter() - started:.1f} s")
-            data.searches(batch, world, tickets * 3 // 2, rng)
-            batch.flush()
-            write_ups = data.write_ups(world)
-            if write_ups:
-                connection.execute(tables["articles"].insert(), write_ups)
-                ticket_table = tables["tickets"]
-                connection.execute(
-                    update(ticket_table).where(ticket_table.c.id == bindparam("b_ticket"))
-                    .values(article_id=bindparam("b_article")),
-                    [{"b_ticket": row["source_ticket_id"], "b_article": row["id"]}
-                     for row in write_ups])
+            counts = write_history(connection, world, tickets, rng)
             if connection.dialect.name == "postgresql":
                 for table in ("tickets", "articles"):
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))"))
-        counts = {**batch.counts, "articles written up": len(write_ups)}
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE" if connection.dialect.name == "postgresql"
                                     else "ANALYZE"))

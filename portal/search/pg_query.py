@@ -36,7 +36,6 @@ from portal.search.pg_plan import (
 )
 from portal.search.pg_schema import documents as D
 from portal.search.pg_schema import words as W
-from portal.search.plan import MAX_QUERY_CHARS
 from portal.search.query import (
     ARTICLE,
     CONFIDENT_COVERAGE,
@@ -45,6 +44,7 @@ from portal.search.query import (
     THREAD,
     Hit,
     SearchResults,
+    respelled,
     split_filters,
 )
 
@@ -209,20 +209,11 @@ def _respellings(word: str, visible: list) -> list[str]:
 def did_you_mean(typed: str, *, staff: bool, kind: str = ARTICLE) -> str | None:
     """A respelling of the unknown words from the titles of `kind` the visitor may see,
     offered only if it finds something."""
-    words = [token.text for token in folding_analyzer()(typed[:MAX_QUERY_CHARS])]
     visible = _visible(staff=staff, kind=kind)
-    corrected, changed = [], False
-    for word in words:
-        if len(word) > 2 and not word.isdigit() and not _known(word, visible):
-            suggestions = _respellings(word, visible)
-            if suggestions:
-                corrected.append(suggestions[0])
-                changed = True
-                continue
-        corrected.append(word)
-    if not changed:
+    suggestion = respelled(typed, known=lambda word: _known(word, visible),
+                           respellings=lambda word: _respellings(word, visible))
+    if suggestion is None:
         return None
-    suggestion = " ".join(corrected)
     plan = plan_query(suggestion)
     if plan is None:
         return None

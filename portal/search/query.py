@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html import escape
 from weakref import WeakKeyDictionary
@@ -302,28 +303,34 @@ def _known(reader, word: str) -> bool:
     return any(reader.doc_frequency(fieldname, term) for fieldname in SEARCH_FIELDS)
 
 
-def did_you_mean(searcher: Searcher, text: str, *, staff: bool,
-                 kind: str = ARTICLE) -> str | None:
-    """A respelling of the unknown words from the titles of `kind` the visitor may see,
-    offered only if it finds something."""
-    words = [token.text for token in folding_analyzer()(text[:MAX_QUERY_CHARS])]
-    reader = searcher.reader()
-    corrector = searcher.corrector(VOCABULARY)
-    allowed = allowed_filter(staff=staff, kind=kind)
+def respelled(text: str, *, known: Callable[[str], bool],
+              respellings: Callable[[str], list[str]]) -> str | None:
+    """The question with each unknown word (3+ letters, not a number) replaced by its best
+    respelling, or None when no word changed. Both backends' did-you-mean use it."""
     corrected, changed = [], False
-    for word in words:
-        if len(word) > 2 and not word.isdigit() and not _known(reader, word):
-            suggestions = [candidate for candidate in
-                           corrector.suggest(word, limit=3, maxdist=2, prefix=1)
-                           if _visible_word(searcher, candidate, allowed)]
+    for word in (token.text for token in folding_analyzer()(text[:MAX_QUERY_CHARS])):
+        if len(word) > 2 and not word.isdigit() and not known(word):
+            suggestions = respellings(word)
             if suggestions:
                 corrected.append(suggestions[0])
                 changed = True
                 continue
         corrected.append(word)
-    if not changed:
+    return " ".join(corrected) if changed else None
+
+
+def did_you_mean(searcher: Searcher, text: str, *, staff: bool,
+                 kind: str = ARTICLE) -> str | None:
+    """A respelling of the unknown words from the titles of `kind` the visitor may see,
+    offered only if it finds something."""
+    reader = searcher.reader()
+    corrector = searcher.corrector(VOCABULARY)
+    allowed = allowed_filter(staff=staff, kind=kind)
+    suggestion = respelled(text, known=lambda word: _known(reader, word), respellings=lambda word: [
+        candidate for candidate in corrector.suggest(word, limit=3, maxdist=2, prefix=1)
+        if _visible_word(searcher, candidate, allowed)])
+    if suggestion is None:
         return None
-    suggestion = " ".join(corrected)
     plan = plan_query(searcher, suggestion)
     check = searcher.search(plan.matching, filter=allowed, limit=1) if plan else []
     return suggestion if len(check) else None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from tests.databases import throwaway_database
 
 
 @pytest.fixture
@@ -17,13 +16,5 @@ def empty_database(tmp_path):
     if not url:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = f"portal_migrations_{uuid.uuid4().hex[:12]}"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with throwaway_database(url, "portal_migrations") as fresh:
+        yield fresh

@@ -6,20 +6,18 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.databases import throwaway_database
 from tests.smtp import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -33,19 +31,9 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "multi-host password 1"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@contextmanager
-def fresh_database() -> Iterator[str]:
+def fresh_database():
     """A database of this test's own on the test server; dropped afterwards."""
-    name = f"portal_mh_{secrets.token_hex(4)}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return throwaway_database(SERVER_URL, "portal_mh")
 
 
 def host_env(database_url: str, folder: Path, host_id: str, **extra: str) -> dict[str, str]:
