@@ -88,7 +88,8 @@ def test_a_pruned_then_reused_log_id_still_invalidates(client, billing, now):
     db.session.execute(delete(SearchChange).where(SearchChange.id == newer.id))  # pruned
     db.session.commit()
     publish(now, "Refund methods", "Card or bank.", category=billing)
-    assert db.session.scalar(select(func.max(SearchChange.id))) == newer.id  # reused
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's sequence never hands an id out again
+        assert db.session.scalar(select(func.max(SearchChange.id))) == newer.id  # reused
     assert "Refund methods" in help_centre(client)
 
 
