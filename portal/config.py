@@ -40,6 +40,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_FOLLOW_SECONDS", "2", "how often the worker applies the search log"),
     Setting("KB_VIEW_FLUSH_SECONDS", "5", "article views are counted in memory and written "
             "this often (0: at once; a killed worker loses at most this many seconds of views)"),
+    Setting("SEARCH_LOG_FLUSH_SECONDS", "5", "searches are logged in memory and written this "
+            "often (0: at once; a killed worker loses at most this many seconds of searches)"),
+    Setting("PAGE_CACHE_MB", "8", "help-centre and search pages kept per process for visitors "
+            "without an account, in megabytes (0: off)"),
     Setting("ATTACHMENTS_DIR", "instance/attachments", "uploaded files (kept outside static/)"),
     Setting("ACCOUNT_NUMBER_PATTERN", r"[0-9]{6,20}",
             "regular expression an account number on the complaint form must match"),
@@ -109,6 +113,18 @@ def check_search_backend(backend: str, database_url: str) -> str:
             "not a PostgreSQL database. Set DATABASE_URL=postgresql+psycopg://… (and run "
             "`flask db upgrade`), or use SEARCH_BACKEND=whoosh.")
     return backend
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: str) -> int:
+    """A size in megabytes (0 or more, fractions allowed), as bytes."""
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise ConfigurationError(f"{name} must be a number of megabytes (0 or more), not {raw!r}.")
+    return int(value * 1024 * 1024)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: str) -> float:
@@ -182,6 +198,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SEARCH_HOST_ID": env.get("SEARCH_HOST_ID") or None,
         "SEARCH_FOLLOW_SECONDS": _positive_float(env, "SEARCH_FOLLOW_SECONDS", "2"),
         "KB_VIEW_FLUSH_SECONDS": _seconds(env, "KB_VIEW_FLUSH_SECONDS", "5"),
+        "SEARCH_LOG_FLUSH_SECONDS": _seconds(env, "SEARCH_LOG_FLUSH_SECONDS", "5"),
+        "PAGE_CACHE_BYTES": _megabytes(env, "PAGE_CACHE_MB", "8"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "ACCOUNT_NUMBER_PATTERN": account_pattern,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -103,6 +103,9 @@ def test_config(database_url: str, tmp_path, **overrides) -> dict:
         "MAIL_BACKEND": "console",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
+        # Searches are written as they are made, so a test can count them at once; batching
+        # has its own tests (tests/web/test_search_log.py).
+        "SEARCH_LOG_FLUSH_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -48,9 +48,13 @@ class SearchLog(db.Model):
     __tablename__ = "search_logs"
     # Covers the top and zero-result searches of a period (reports, the editors' report).
     __table_args__ = (Index("ix_search_logs_time_source", "created_at", "source", "query",
-                            "results_count"),)
+                            "results_count"),
+                      Index("ix_search_logs_ref", "ref", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, carried by the result links (from_search): written in batches, a search has no
+    # id when its page is shown (services/search_log).
+    ref: Mapped[str | None] = mapped_column(String(20))
     query: Mapped[str] = mapped_column(String(300))
     results_count: Mapped[int]
     clicked_slug: Mapped[str | None] = mapped_column(String(100))

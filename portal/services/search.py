@@ -20,6 +20,7 @@ from portal.models import SearchLog
 from portal.search.analysis import fold
 from portal.search.index import IndexUnavailable
 from portal.search.query import ARTICLE, KINDS, SearchResults
+from portal.services import search_log
 from portal.services.search_sync import (  # noqa: F401 (re-exported for the callers that save)
     THREAD,
     WEB_WRITE_TIMEOUT,
@@ -77,6 +78,15 @@ def suggestions(prefix: str, *, staff: bool, limit: int = 5) -> list[tuple[str, 
         return []
 
 
+def index_position() -> int | None:
+    """How far the index has applied the search log (None: no index yet): with the log's own
+    stamp it tells whether a search result shown earlier may have changed."""
+    try:
+        return search.index.position()
+    except OSError:
+        return None
+
+
 # --- analytics ------------------------------------------------------------------------------
 
 def normalize_query(text: str) -> str:
@@ -88,23 +98,20 @@ def session_hash(session_id: str) -> str:
 
 
 def log_search(text: str, results_count: int, *, session_id: str, source: str,
-               now: datetime) -> int | None:
+               now: datetime) -> str | None:
+    """Log a search (written in batches: services/search_log); returns the ref its result
+    links carry to record the click-through, or None when there was nothing to search for."""
     query = normalize_query(text)
     if not query:
         return None
-    entry = SearchLog(query=query, results_count=results_count, source=source,
-                      session_hash=session_hash(session_id), created_at=now)
-    db.session.add(entry)
-    db.session.commit()
-    return entry.id
+    return search_log.record(query=query, results_count=results_count,
+                             session_hash=session_hash(session_id), source=source, now=now)
 
 
-def record_click(log_id: int, slug: str, *, session_id: str) -> None:
+def record_click(ref: str, slug: str, *, session_id: str) -> None:
     """Remember which result a search led to (only the searcher's own session may say)."""
-    entry = db.session.get(SearchLog, log_id)
-    if entry and entry.clicked_slug is None and entry.session_hash == session_hash(session_id):
-        entry.clicked_slug = slug[:100]
-        db.session.commit()
+    if search_log.plausible_ref(ref) and session_id:
+        search_log.record_click(ref, slug, session_hash=session_hash(session_id))
 
 
 def search_report(now: datetime, *, days: int = 30, limit: int = 25) -> dict[str, list]:

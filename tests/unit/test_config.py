@@ -81,3 +81,14 @@ def test_article_views_are_written_every_few_seconds_or_at_once(tmp_path):
     for wrong in ("-1", "often", "nan"):
         with pytest.raises(ConfigurationError, match="KB_VIEW_FLUSH_SECONDS"):
             load_config({"PORTAL_ENV": "development", "KB_VIEW_FLUSH_SECONDS": wrong}, tmp_path)
+
+
+def test_the_page_cache_size_is_set_in_megabytes(tmp_path):
+    assert load_config({"PORTAL_ENV": "development"}, tmp_path)["PAGE_CACHE_BYTES"] == 8 << 20
+    config = load_config({"PORTAL_ENV": "development", "PAGE_CACHE_MB": "0.5"}, tmp_path)
+    assert config["PAGE_CACHE_BYTES"] == 512 << 10
+    assert load_config({"PORTAL_ENV": "development", "PAGE_CACHE_MB": "0"},
+                       tmp_path)["PAGE_CACHE_BYTES"] == 0
+    for wrong in ("-1", "lots"):
+        with pytest.raises(ConfigurationError, match="PAGE_CACHE_MB"):
+            load_config({"PORTAL_ENV": "development", "PAGE_CACHE_MB": wrong}, tmp_path)

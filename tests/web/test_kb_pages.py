@@ -91,7 +91,7 @@ def topic_card(page: str, slug: str) -> str:
 
 
 def result_link(page: str, slug: str) -> str:
-    match = re.search(rf'href="(/help/articles/{slug}\?from_search=\d+)"', page)
+    match = re.search(rf'href="(/help/articles/{slug}\?from_search=[0-9a-f]{{20}})"', page)
     assert match, f"no result link to {slug}"
     return html.unescape(match.group(1))
 
@@ -470,7 +470,7 @@ def test_searches_are_logged_and_the_opened_result_is_recorded(client, app, libr
     assert (entry.query, entry.results_count, entry.source) == ("password", 1, "page")
     assert entry.session_hash and entry.clicked_slug is None
     link = result_link(page, "reset-your-password")
-    assert link == f"/help/articles/reset-your-password?from_search={entry.id}"
+    assert link == f"/help/articles/reset-your-password?from_search={entry.ref}"
 
     app.test_client().get(link)  # someone else opening a shared link does not count
     db.session.refresh(entry)

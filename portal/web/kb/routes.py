@@ -1,5 +1,6 @@
 import html
 import re
+import secrets
 
 from flask import (
     Blueprint,
@@ -20,6 +21,7 @@ from portal.domain.errors import NotFound
 from portal.services import deflection, forum_search, kb, kb_cache, kb_views
 from portal.services import search as search_service
 from portal.services.forum_index import CATEGORY_PREFIX
+from portal.web import page_cache
 from portal.web.forum.labels import CATEGORY_NAMES as FORUM_CATEGORY_NAMES
 from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
@@ -103,8 +105,11 @@ def _category_names() -> dict[str, str]:
 
 @bp.get("/help")
 def index():
-    """Topics, popular and recent articles: per-process cached lists (services/kb_cache)."""
-    return render_template("kb/index.html", lists=_index_lists(_is_staff()))
+    """Topics, popular and recent articles: per-process cached lists (services/kb_cache);
+    for anonymous visitors the whole page (web/page_cache), while the search log's stamp holds."""
+    staff = _is_staff()
+    return page_cache.page("help", kb_cache.stamp(), lambda: render_template(
+        "kb/index.html", lists=_index_lists(staff)))
 
 
 def _index_lists(staff: bool) -> Markup:
@@ -124,8 +129,10 @@ def category(category_slug: str):
     found = kb_cache.category_by_slug(category_slug)
     if found is None:
         abort(404)
-    return render_template("kb/category.html", category=found,
-                           articles=kb.category_articles(found, is_staff=_is_staff()))
+    staff = _is_staff()
+    return page_cache.page("help category", kb_cache.stamp(), lambda: render_template(
+        "kb/category.html", category=found,
+        articles=kb.category_articles(found, is_staff=staff)))
 
 
 @bp.get("/help/articles/<slug>")
@@ -139,17 +146,22 @@ def article(slug: str):
         found = kb.article_for_page(slug, is_staff=staff)
     except NotFound:
         abort(404)
-    log_id = search_log_id(request.args.get("from_search"))
-    if log_id is not None:
-        search_service.record_click(log_id, found.slug, session_id=session_id())
+    search_ref = request.args.get("from_search")
+    if search_ref:
+        search_service.record_click(search_ref, found.slug, session_id=session.get("sid", ""))
     suggestion_id = search_log_id(request.args.get("from_suggestion"))
     if suggestion_id is not None:  # opened from the complaint form's suggestions
         deflection.record_click(suggestion_id, session_id=session_id(), now=utc_now())
-    page = render_template(
-        "kb/article.html", article=found, comment_label=COMMENT_LABEL,
-        category=kb_cache.categories_by_id().get(found.category_id),
-        my_vote=kb.feedback_of(found, _voter_key(create=False)),
-        related=kb_cache.related(found, is_staff=staff))
+
+    def render() -> str:
+        return render_template(
+            "kb/article.html", article=found, comment_label=COMMENT_LABEL,
+            category=kb_cache.categories_by_id().get(found.category_id),
+            my_vote=kb.feedback_of(found, _voter_key(create=False)),
+            related=kb_cache.related(found, is_staff=staff))
+
+    # A visitor with a session id may have voted (my_vote): such pages are rendered for them.
+    page = page_cache.page("article", (tuple(found), kb_cache.stamp()), render)
     kb_views.record(found.id)
     return page
 
@@ -175,9 +187,39 @@ def feedback(slug: str):
 @bp.get("/search")
 @rate_limit("RATELIMIT_SEARCH", scope="search")
 def search():
+    """Anonymous visitors' result pages are kept (web/page_cache) while the search log's stamp
+    and the index's position hold; each search is still logged, and its ref (which the result
+    links carry to count click-throughs) is put into the page."""
     args = search_args(request.args)
     staff = _is_staff()
-    results, log_id, answered = None, None, set()
+    logged = bool(args.q and search_service.normalize_query(args.q))
+    cacheable = page_cache.applies(SEARCH_SESSION_KEYS, SEARCH_ARGS)
+    validity = (kb_cache.stamp(), search_service.index_position()) if cacheable else None
+    kept = page_cache.lookup("search", validity) if cacheable else None
+    if kept is not None:
+        html, total = kept.html, kept.extra
+    else:
+        html, total = _search_page(args, staff=staff, log_mark=logged)
+        if cacheable:
+            page_cache.store("search", validity, html, total)
+    if logged:
+        ref = search_service.log_search(args.q, total, session_id=session_id(), source="page",
+                                        now=utc_now())
+        html = html.replace(LOG_MARK, ref or "")
+    return page_cache.served(html)
+
+
+# Where a search's ref goes in its page (rendered before the search is logged). Random per
+# process, so it cannot be typed into the page.
+LOG_MARK = "log" + secrets.token_hex(12)
+SEARCH_ARGS = frozenset({"q", "category", "page", "kind"})
+SEARCH_SESSION_KEYS = frozenset({"sid"})  # the search session id changes nothing on the page
+
+
+def _search_page(args, *, staff: bool, log_mark: bool) -> tuple[str, int]:
+    """The search page's HTML (LOG_MARK for the search's ref when `log_mark`) and the result
+    count."""
+    results, answered = None, set()
     if args.q:
         results = search_service.search_articles(args.q, staff=staff, category=args.category,
                                                  page=args.page, per_page=PER_PAGE,
@@ -188,17 +230,17 @@ def search():
                 per_page=PER_PAGE, kind=args.kind)
         hits, answered = forum_search.checked_hits(results.hits)
         results.hits = _highlighted(hits)
-        log_id = search_service.log_search(args.q, results.total, session_id=session_id(),
-                                           source="page", now=utc_now())
     popular = kb_cache.popular(is_staff=staff) if not results or not results.total else []
     names = _category_names()
     facets = [(slug, names.get(slug, slug), count)
               for slug, count in (results.facets if results else []) if slug]
-    return render_template("kb/search.html", q=args.q, category=args.category,
+    html = render_template("kb/search.html", q=args.q, category=args.category,
                            category_name=names.get(args.category, args.category),
                            category_names=names,
                            kind=args.kind, answered=answered, hit_url=forum_search.hit_url,
-                           results=results, log_id=log_id, facets=facets, popular=popular)
+                           results=results, search_ref=LOG_MARK if log_mark else None,
+                           facets=facets, popular=popular)
+    return html, results.total if results else 0
 
 
 # --- JSON -----------------------------------------------------------------------------------
