@@ -106,13 +106,18 @@ def article_for_page(slug: str, *, is_staff: bool) -> Row:
     return row
 
 
-def category_articles(category, *, is_staff: bool) -> list[Article]:
-    """A topic's articles, with only what a list shows: a topic holds thousands at full size,
-    and their bodies would be most of the bytes read."""
-    return list(db.session.scalars(select(Article).where(
-        Article.category_id == category.id, *_readable(is_staff)).order_by(Article.title)
+def category_articles(category, *, is_staff: bool, page: int = 1,
+                      per_page: int = 30) -> tuple[list[Article], int]:
+    """One page of a topic's articles (by title) and how many it holds: a topic holds thousands
+    at full size. Only what a list shows is read (bodies would be most of the bytes)."""
+    readable = (Article.category_id == category.id, *_readable(is_staff))
+    total = db.session.scalar(select(func.count()).select_from(Article).where(*readable))
+    articles = list(db.session.scalars(
+        select(Article).where(*readable).order_by(Article.title, Article.id)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)
         .options(load_only(Article.id, Article.slug, Article.title, Article.summary,
                            Article.visibility, Article.status, Article.category_id))))
+    return articles, total or 0
 
 
 def vote(article: Article, *, voter_key: str, user: User | None, helpful: bool, comment: str,

@@ -26,6 +26,7 @@ from portal.web.forum.labels import CATEGORY_NAMES as FORUM_CATEGORY_NAMES
 from portal.web.helpers import json_response, rate_limit, session_id, utc_now
 from portal.web.kb.forms import (
     COMMENT_LABEL,
+    MAX_PAGE,
     MAX_SUGGEST_CHARS,
     FeedbackForm,
     api_limit,
@@ -34,11 +35,13 @@ from portal.web.kb.forms import (
     search_args,
     search_kind,
     search_log_id,
+    whole_number,
 )
 
 bp = Blueprint("kb", __name__)
 
 PER_PAGE = 10
+CATEGORY_PER_PAGE = 30
 SUGGESTIONS = 5
 _MARK_TAG = re.compile(r"</?mark\b[^>]*>")
 _MARKED = re.compile(r'<mark class="hl t(\d{1,3})">(.*?)</mark>', re.DOTALL)
@@ -130,9 +133,19 @@ def category(category_slug: str):
     if found is None:
         abort(404)
     staff = _is_staff()
-    return page_cache.page("help category", kb_cache.stamp(), lambda: render_template(
-        "kb/category.html", category=found,
-        articles=kb.category_articles(found, is_staff=staff)))
+    page = min(whole_number(request.args.get("page")) or 1, MAX_PAGE)
+
+    def render() -> str:
+        articles, total = kb.category_articles(found, is_staff=staff, page=page,
+                                               per_page=CATEGORY_PER_PAGE)
+        pages = max(1, -(-total // CATEGORY_PER_PAGE))
+        if page > pages:  # past the end: the last page
+            articles, total = kb.category_articles(found, is_staff=staff, page=pages,
+                                                   per_page=CATEGORY_PER_PAGE)
+        return render_template("kb/category.html", category=found, articles=articles,
+                               total=total, page=min(page, pages), pages=pages)
+
+    return page_cache.page("help category", kb_cache.stamp(), render, args=frozenset({"page"}))
 
 
 @bp.get("/help/articles/<slug>")
