@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 
 from portal.domain import accounts
 from portal.domain.accounts import Role
@@ -81,16 +82,24 @@ def start_session(user: User, *, now: datetime, lifetime: timedelta,
     return token
 
 
+@cache
+def _session_user_statement() -> Select:
+    """Built once, the token's hash a bound parameter (building a select and its cache key
+    costs about as much as running it); of the sign-in only its expiry is read, so no
+    UserSession object is made on every request."""
+    return (select(User, UserSession.expires_at)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def load_session_user(token: str, *, now: datetime) -> User | None:
     """The user a cookie's token signs in, if that sign-in is still open and the user active."""
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _hash_token(token))
-    ).first()
+    row = db.session.execute(_session_user_statement(),
+                             {"token_hash": _hash_token(token)}).first()
     if row is None:
         return None
-    sign_in, user = row
-    if sign_in.expires_at <= now or not user.active:
+    user, expires_at = row
+    if expires_at <= now or not user.active:
         return None
     user.session_token = token
     return user

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from portal.domain import references
@@ -139,6 +150,84 @@ def _conversation_statement(*, include_internal: bool) -> Select:
 def conversation(ticket: Ticket, *, include_internal: bool) -> list[TicketMessage]:
     return list(db.session.scalars(_conversation_statement(include_internal=include_internal),
                                    {"ticket_id": ticket.id}).unique())
+
+
+# --- the customer side's timeline, as plain rows --------------------------------------------
+# The status page and its JSON read a few columns of the public events and messages and never
+# change them: read as rows (no ORM objects, identity map or instance state) they cost about
+# half as much, and both come in one statement (a UNION ALL: one round trip, not two). Only
+# public events and public messages are selected, as public_timeline and
+# conversation(include_internal=False) do.
+
+
+@dataclass(frozen=True, eq=False)
+class PublicFile:
+    """A public message's file, as a download link shows it."""
+
+    id: int
+    original_name: str
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
+class PublicMessage:
+    """A public message, with what the customer side shows of it."""
+
+    id: int
+    author_kind: str
+    author_name: str
+    body_md: str
+    body_html: str
+    created_at: datetime
+    attachments: list[PublicFile]
+
+
+EVENT_ROW, MESSAGE_ROW = 0, 1
+
+
+@cache
+def _public_timeline_rows_statement() -> CompoundSelect:
+    events, messages, files = (TicketEvent.__table__.c, TicketMessage.__table__.c,
+                               Attachment.__table__.c)
+    # The first select names the columns and their types; the other side's columns are NULL.
+    event_rows = select(
+        literal_column(str(EVENT_ROW), Integer).label("kind"), events.id, events.created_at,
+        events.type, events.from_value, events.to_value, events.data,
+        *(null().label(name) for name in ("author_kind", "author_name", "body_md", "body_html",
+                                           "file_id", "original_name", "size")),
+    ).where(events.ticket_id == bindparam("ticket_id"), events.public.is_(True))
+    message_rows = select(
+        literal_column(str(MESSAGE_ROW), Integer), messages.id, messages.created_at,
+        null(), null(), null(), null(), messages.author_kind, messages.author_name,
+        messages.body_md, messages.body_html, files.id, files.original_name, files.size,
+    ).select_from(TicketMessage.__table__).outerjoin(
+        Attachment.__table__, files.message_id == messages.id,
+    ).where(messages.ticket_id == bindparam("ticket_id"),
+            messages.visibility == Visibility.PUBLIC.value)
+    both = union_all(event_rows, message_rows)
+    columns = both.selected_columns
+    return both.order_by(columns.kind, columns.created_at, columns.id, columns.file_id)
+
+
+def public_timeline_rows(ticket_id: int) -> tuple[list, list[PublicMessage]]:
+    """public_timeline's events as rows (id, type, from_value, to_value, data, created_at) and
+    conversation(include_internal=False) as PublicMessage, each with its files; both oldest
+    first."""
+    events: list = []
+    messages: dict[int, PublicMessage] = {}
+    rows = db.session.execute(_public_timeline_rows_statement(), {"ticket_id": ticket_id}).all()
+    for row in rows:
+        if row.kind == EVENT_ROW:
+            events.append(row)
+            continue
+        message = messages.get(row.id)
+        if message is None:
+            message = messages[row.id] = PublicMessage(
+                row.id, row.author_kind, row.author_name, row.body_md, row.body_html,
+                row.created_at, [])
+        if row.file_id is not None:
+            message.attachments.append(PublicFile(row.file_id, row.original_name, row.size))
+    return events, list(messages.values())
 
 
 def complaint_attachments(ticket: Ticket) -> list[Attachment]:

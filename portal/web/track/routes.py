@@ -56,7 +56,7 @@ from portal.web.track.forms import (
     ResendLinkForm,
     ticket_error,
 )
-from portal.web.track.fragments import reply_fields
+from portal.web.track.fragments import reply_fields, translated
 from portal.web.track.timeline import customer_entries, entry_json, message_json
 
 bp = Blueprint("track", __name__)
@@ -94,16 +94,19 @@ def _lookup_page(form: LookupForm, link_form: ResendLinkForm, status: int = 200)
     return render_template("track/lookup.html", form=form, link_form=link_form), status
 
 
-def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200,
+def _ticket_page(ticket: Ticket, form: ReplyForm | None, status: int = 200,
                  loaded: ticket_queries.StatusPage | None = None):
     """The status page; `loaded` (ticket_queries.status_page) saves the survey's and the
-    complaint files' queries."""
+    complaint files' queries. `form` is the refused reply, None on a plain visit: an untouched
+    form shows nothing but its fields (fragments.reply_fields, kept) and the CSRF token, so
+    none is built."""
     now = utc_now()
     entries = customer_entries(ticket)
     category = ticket.category.label(str(get_locale())) if ticket.category else ""
     if loaded is None:
         loaded = ticket_queries.StatusPage(ticket, surveys.survey_for_ticket(ticket),
                                            ticket_queries.complaint_attachments(ticket))
+    survey_prompt = surveys.prompt_for(ticket, now, loaded.survey)
     return render_template(
         "track/ticket.html", ticket=ticket, form=form, reply_fields=reply_fields(form),
         entries=entries, category=category,
@@ -119,7 +122,8 @@ def _ticket_page(ticket: Ticket, form: ReplyForm, status: int = 200,
         is rules.ReplyOutcome.FOLLOW_UP,
         last_event_id=max((entry.id for entry in entries), default=0),
         is_owner=_customer() is not None and ticket.customer_id == current_user.id,
-        survey_prompt=surveys.prompt_for(ticket, now, loaded.survey),
+        survey_prompt=survey_prompt,
+        score_labels=translated(surveys.SCORE_LABELS, "survey_scores") if survey_prompt else {},
     ), status
 
 
@@ -192,7 +196,7 @@ def ticket(reference: str):
     loaded = find_status_page(reference)
     found = loaded.ticket if loaded is not None else None
     if found is not None and customer_may_see(found):
-        return _ticket_page(found, ReplyForm(formdata=None), loaded=loaded)
+        return _ticket_page(found, None, loaded=loaded)
     if found is not None and staff_may_see(found):
         return redirect(url_for("agent.ticket", reference=found.reference))
     return redirect(url_for("track.lookup", reference=reference[:REFERENCE_MAX]))
