@@ -115,28 +115,26 @@ def check_search_backend(backend: str, database_url: str) -> str:
     return backend
 
 
-def _megabytes(env: Mapping[str, str], name: str, default: str) -> int:
-    """A size in megabytes (0 or more, fractions allowed), as bytes."""
+def _not_negative(env: Mapping[str, str], name: str, default: str, unit: str) -> float:
+    """A number that may be 0 or a fraction (`unit` names it in the error)."""
     raw = env.get(name, default)
     try:
         value = float(raw)
     except ValueError:
         value = -1.0
     if not value >= 0:
-        raise ConfigurationError(f"{name} must be a number of megabytes (0 or more), not {raw!r}.")
-    return int(value * 1024 * 1024)
+        raise ConfigurationError(f"{name} must be a number of {unit} (0 or more), not {raw!r}.")
+    return value
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: str) -> int:
+    """A size in megabytes, as bytes."""
+    return int(_not_negative(env, name, default, "megabytes") * 1024 * 1024)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: str) -> float:
     """A number of seconds that may be 0."""
-    raw = env.get(name, default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:
-        raise ConfigurationError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
-    return value
+    return _not_negative(env, name, default, "seconds")
 
 
 def _sqlite_url_in(instance_path: Path, url: str) -> str:

@@ -12,41 +12,32 @@ for the next attempt and never fails the page.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 import time
-import weakref
 from collections import Counter
 
-from flask import Flask, current_app
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.models import Article
+from portal.services import write_behind
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
 
 
-class _Views:
-    """One app's unwritten views (held in app.extensions: one app per database)."""
+class _Views(write_behind.Buffer):
+    """One app's unwritten views: article id → how many."""
 
-    def __init__(self, app: Flask) -> None:
-        self.lock = threading.Lock()
+    def __init__(self) -> None:
+        super().__init__()
         self.pending: Counter[int] = Counter()
-        self.oldest: float | None = None  # time.monotonic() of the oldest unwritten view
-        atexit.register(_flush_at_exit, weakref.ref(app))
 
 
 def _views() -> _Views:
-    app = current_app._get_current_object()
-    views = app.extensions.get("kb_views")
-    if views is None:
-        views = app.extensions["kb_views"] = _Views(app)
-    return views
+    return write_behind.app_buffer("kb_views", _Views, flush)
 
 
 def record(article_id: int) -> None:
@@ -54,10 +45,7 @@ def record(article_id: int) -> None:
     views = _views()
     with views.lock:
         views.pending[article_id] += 1
-        if views.oldest is None:
-            views.oldest = time.monotonic()
-        due = time.monotonic() - views.oldest >= current_app.config.get(
-            "KB_VIEW_FLUSH_SECONDS", FLUSH_SECONDS)
+        due = views.added("KB_VIEW_FLUSH_SECONDS", FLUSH_SECONDS)
     if due:
         flush()
 
@@ -91,14 +79,3 @@ def flush() -> int:
             views.oldest = views.oldest or time.monotonic()
         return 0
     return sum(batch.values())
-
-
-def _flush_at_exit(app_ref: weakref.ref) -> None:
-    app = app_ref()
-    if app is None:
-        return
-    try:
-        with app.app_context():
-            flush()
-    except Exception:  # noqa: BLE001 (interpreter shutdown: log, never raise)
-        log.warning("article views lost at exit", exc_info=True)

@@ -16,22 +16,19 @@ the next writes, for CLICK_PATIENCE seconds.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import re
 import secrets
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Flask, current_app
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.models import SearchLog
+from portal.services import write_behind
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +45,17 @@ class _Click:
     first_tried: float
 
 
-class _Buffer:
-    """One app's unwritten searches and clicks (app.extensions: one app per database)."""
+class _Buffer(write_behind.Buffer):
+    """One app's unwritten searches and clicks."""
 
-    def __init__(self, app: Flask) -> None:
-        self.lock = threading.Lock()
+    def __init__(self) -> None:
+        super().__init__()
         self.searches: list[dict] = []
         self.clicks: list[_Click] = []
-        self.oldest: float | None = None  # time.monotonic() of the oldest unwritten search
-        atexit.register(_flush_at_exit, weakref.ref(app))
 
 
 def _buffer() -> _Buffer:
-    app = current_app._get_current_object()
-    buffer = app.extensions.get("search_log")
-    if buffer is None:
-        buffer = app.extensions["search_log"] = _Buffer(app)
-    return buffer
-
-
-def _flush_seconds() -> float:
-    return float(current_app.config.get("SEARCH_LOG_FLUSH_SECONDS", FLUSH_SECONDS))
+    return write_behind.app_buffer("search_log", _Buffer, flush)
 
 
 def new_ref() -> str:
@@ -88,9 +75,7 @@ def record(*, query: str, results_count: int, session_hash: str, source: str,
         buffer.searches.append({"ref": ref, "query": query, "results_count": results_count,
                                 "session_hash": session_hash, "source": source,
                                 "created_at": now})
-        if buffer.oldest is None:
-            buffer.oldest = time.monotonic()
-        due = time.monotonic() - buffer.oldest >= _flush_seconds()
+        due = buffer.added("SEARCH_LOG_FLUSH_SECONDS", FLUSH_SECONDS)
     if due:
         flush()
     return ref
@@ -150,14 +135,3 @@ def flush() -> int:
         with buffer.lock:
             buffer.clicks[:0] = waiting
     return len(searches)
-
-
-def _flush_at_exit(app_ref: weakref.ref) -> None:
-    app = app_ref()
-    if app is None:
-        return
-    try:
-        with app.app_context():
-            flush()
-    except Exception:  # noqa: BLE001 (interpreter shutdown: log, never raise)
-        log.warning("searches lost at exit", exc_info=True)

@@ -99,3 +99,19 @@ def test_a_failed_write_keeps_the_batch_for_the_next_attempt(batching, client, r
 def test_a_malformed_click_mark_is_ignored(client, refund, value):
     assert client.get(f"/help/articles/refund-timelines?from_search={value}").status_code == 200
     assert search_log.pending() == (0, 0)
+
+
+def test_waiting_searches_are_written_when_the_process_exits(batching, client, refund,
+                                                             monkeypatch):
+    import weakref
+
+    from portal.services import write_behind
+
+    registered = []
+    monkeypatch.setattr(write_behind.atexit, "register", lambda *args: registered.append(args))
+    batching.extensions.pop("search_log", None)  # a fresh process's buffer
+    main_of(client.get("/search?q=refund"))
+    [(handler, app_ref, flush, name)] = registered
+    assert app_ref() is batching and name == "search_log" and logged() == []
+    handler(weakref.ref(batching), flush, name)
+    assert [row.query for row in logged()] == ["refund"]
