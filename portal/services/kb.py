@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,17 +90,23 @@ def readable_article(slug: str, *, is_staff: bool) -> Article:
     return article
 
 
-# What the article page shows, read as one row rather than an ORM object (the page only reads
-# it, and building the object and its identity-map entry cost more than the query).
-_PAGE_QUERY = select(Article.id, Article.slug, Article.title, Article.summary, Article.body_html,
-                     Article.category_id, Article.visibility, Article.status, Article.updated_at,
-                     Article.deleted_at, Article.helpful_yes, Article.helpful_no
-                     ).where(Article.slug == bindparam("slug"))
+# What the article page shows, read as one row (the page only reads it, and building the
+# object and its identity-map entry cost more than the query). `also` adds columns the page
+# needs from elsewhere in the same round trip (services/kb_cache: its stamp).
+_PAGE_COLUMNS = (Article.id, Article.slug, Article.title, Article.summary, Article.body_html,
+                 Article.category_id, Article.visibility, Article.status, Article.updated_at,
+                 Article.deleted_at, Article.helpful_yes, Article.helpful_no)
 
 
-def article_for_page(slug: str, *, is_staff: bool) -> Row:
+@lru_cache(maxsize=8)
+def _page_query(also: tuple) -> Select:
+    """Built once per `also` (building a SELECT costs about as much as running this one)."""
+    return select(*_PAGE_COLUMNS, *also).where(Article.slug == bindparam("slug"))
+
+
+def article_for_page(slug: str, *, is_staff: bool, also: tuple = ()) -> Row:
     """The readable article with this slug, for display: NotFound as readable_article."""
-    row = db.session.execute(_PAGE_QUERY, {"slug": slug}).first()
+    row = db.session.execute(_page_query(also), {"slug": slug}).first()
     if row is None or not rules.can_read(status=row.status, visibility=row.visibility,
                                          deleted=row.deleted_at is not None, is_staff=is_staff):
         raise NotFound("article")

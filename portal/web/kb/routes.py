@@ -156,7 +156,7 @@ def article(slug: str):
     if not plausible_slug(slug):
         abort(404)
     try:
-        found = kb.article_for_page(slug, is_staff=staff)
+        found = kb_cache.article_for_page(slug, is_staff=staff)
     except NotFound:
         abort(404)
     search_ref = request.args.get("from_search")
@@ -174,7 +174,7 @@ def article(slug: str):
             related=kb_cache.related(found, is_staff=staff))
 
     # A visitor with a session id may have voted (my_vote): such pages are rendered for them.
-    page = page_cache.page("article", (tuple(found), kb_cache.stamp()), render)
+    page = page_cache.page("article", tuple(found), render)  # the row holds the stamp
     kb_views.record(found.id)
     return page
 
