@@ -96,6 +96,7 @@ class Outcome:
     figures: list[Figure] = field(default_factory=list)
     problem: str = ""                   # why it never finished: missing file, time limit
     tail: str = ""
+    ran_at: str = ""                    # "YYYY-MM-DD HH:MM" UTC: rows kept from an earlier run
 
     @property
     def status(self) -> str:
@@ -240,16 +241,20 @@ def passed(outcomes: list[Outcome]) -> bool:
 
 def render(outcomes: list[Outcome], *, mode: str, machine_: dict, versions_: dict,
            started: datetime, seconds: float) -> str:
+    now = f"{started:%Y-%m-%d %H:%M}"
+    earlier = [o.bench.name for o in outcomes if o.ran_at and o.ran_at < now]
     out = [f"# Portal benchmarks — {started:%Y-%m-%d %H:%M} UTC, {mode} run",
            "",
+           *([f"Kept from earlier runs (see \"ran\"): {', '.join(earlier)}.", ""] if earlier
+             else []),
            f"Machine: {machine_['cores']} cores ({machine_['cpu']}), {machine_['ram']} RAM, "
            f"{machine_['system']}, load average at start {machine_['load at start']}.",
            "Versions: " + ", ".join(f"{k} {v}" for k, v in versions_.items()) + ".",
            f"Took {seconds / 60:.1f} min. Every ratio is a figure over its baseline measured "
            "in the same run.", "", "## Benchmarks", ""]
-    out += table(["benchmark", "ran at (sizes)", "figures", "time", "status"],
-                 [[o.bench.name, o.sizes, str(len(o.figures)), f"{o.seconds:.0f} s", o.status]
-                  for o in outcomes])
+    out += table(["benchmark", "ran (UTC)", "ran at (sizes)", "figures", "time", "status"],
+                 [[o.bench.name, o.ran_at, o.sizes, str(len(o.figures)), f"{o.seconds:.0f} s",
+                   o.status] for o in outcomes])
     out += ["", "## Figures", ""]
     rows = [figure_row(f) for o in outcomes for f in o.figures]
     out += table(["benchmark", "figure", "value", "baseline (same run)", "ratio", "target",
@@ -286,7 +291,8 @@ def as_json(outcomes: list[Outcome], *, mode: str, machine_: dict, versions_: di
             "benchmarks": [{"name": o.bench.name, "command": o.bench.shown(mode == "quick"),
                             "status": o.status, "returncode": o.returncode,
                             "problem": o.problem, "tail": o.tail,
-                            "seconds": round(o.seconds, 1), "sizes": o.sizes} for o in outcomes],
+                            "seconds": round(o.seconds, 1), "sizes": o.sizes,
+                            "ran_at": o.ran_at} for o in outcomes],
             "figures": [finite({**f.as_dict(), "target_spec": asdict(f.target)
                                 if f.target else None}) for o in outcomes for f in o.figures],
             "summary": summary(outcomes), "passed": passed(outcomes)}
@@ -294,7 +300,8 @@ def as_json(outcomes: list[Outcome], *, mode: str, machine_: dict, versions_: di
 
 def kept_from_last_run(rerun: list[Bench]) -> dict[str, Outcome]:
     """With --only or --skip, the benchmarks not run keep their outcome from latest.json, so the
-    table stays whole (each says how long ago it ran in its "seconds" and the file's date)."""
+    table stays whole; each keeps the time it ran ("ran_at"; the file's start for files written
+    before rows had one)."""
     path = RESULTS / "latest.json"
     if not path.exists():
         return {}
@@ -307,9 +314,11 @@ def kept_from_last_run(rerun: list[Bench]) -> dict[str, Outcome]:
         if "target_spec" not in figure and figure.get("target"):  # written before target_spec
             figure["target_spec"] = Target.parse(figure["target"]).__dict__
         figures.setdefault(figure["benchmark"], []).append(Figure.from_dict(figure))
+    started = data.get("started", "")[:16].replace("T", " ")
     return {entry["name"]: Outcome(by_name[entry["name"]], entry["returncode"],
                                    entry["seconds"], figures.get(entry["name"], []),
-                                   entry.get("problem", ""), entry.get("tail", ""))
+                                   entry.get("problem", ""), entry.get("tail", ""),
+                                   entry.get("ran_at") or started)
             for entry in data["benchmarks"]
             if entry["name"] in by_name and entry["name"] not in {b.name for b in rerun}}
 
@@ -350,8 +359,10 @@ def main() -> int:
     for bench in benches:
         print(f"[{time.strftime('%H:%M:%S')}] {bench.name} ({mode}): "
               f"log in benchmarks/results/logs/{bench.name}.txt", file=sys.stderr, flush=True)
+        ran_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
         outcome = run(bench, quick=args.quick, timeout=bench.timeout(args.quick, args.timeout),
                       logs=logs)
+        outcome.ran_at = ran_at
         print(f"[{time.strftime('%H:%M:%S')}] {bench.name}: {outcome.status}, "
               f"{len(outcome.figures)} figures, {outcome.seconds:.0f} s",
               file=sys.stderr, flush=True)

@@ -209,3 +209,23 @@ def test_a_partial_full_run_keeps_the_other_benchmarks_of_the_last_one(tmp_path,
     assert list(kept) == ["pages"]
     [figure] = kept["pages"].figures
     assert figure.value == 500.0 and figure.met is False and kept["pages"].returncode == 1
+
+
+def test_a_kept_benchmark_keeps_the_time_it_ran_and_the_header_names_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_all, "RESULTS", tmp_path)
+    pages, peer = (next(b for b in run_all.BENCHMARKS if b.name == name)
+                   for name in ("pages", "peer"))
+    first = [Outcome(pages, 0, 60.0, [], ran_at="2026-01-02 10:00"),
+             Outcome(peer, 0, 30.0, [])]  # written before rows had a time: the file's start
+    (tmp_path / "latest.json").write_text(json.dumps(run_all.as_json(
+        first, mode="full", machine_=MACHINE, versions_=VERSIONS,
+        started=datetime(2026, 1, 2, 9, 30, tzinfo=UTC), seconds=90)))
+    kept = run_all.kept_from_last_run([])
+    assert kept["pages"].ran_at == "2026-01-02 10:00"
+    assert kept["peer"].ran_at == "2026-01-02 09:30"
+    again = Outcome(peer, 0, 31.0, [], ran_at="2026-01-03 08:00")
+    text = run_all.render([kept["pages"], again], mode="full", machine_=MACHINE,
+                          versions_=VERSIONS, started=datetime(2026, 1, 3, 8, 0, tzinfo=UTC),
+                          seconds=31)
+    assert "Kept from earlier runs (see \"ran\"): pages." in text
+    assert "| pages " in text and "2026-01-02 10:00" in text and "2026-01-03 08:00" in text
