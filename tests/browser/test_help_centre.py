@@ -64,7 +64,7 @@ def test_search_follow_the_spelling_suggestion_read_and_vote(page, live_server, 
     expect(hit.locator("mark.hl")).to_have_text(re.compile("password", re.I))
 
     follow(hit)
-    expect(page).to_have_url(re.compile(r"/help/articles/reset-your-password\?from_search=\d+$"))
+    expect(page).to_have_url(re.compile(r"/help/articles/reset-your-password\?from_search=[0-9a-f]{20}$"))
     expect(main(page).get_by_role("heading", level=1)).to_have_text("Reset your password")
     breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
     expect(breadcrumb.get_by_role("link", name="Account & sign-in")).to_be_visible()
