@@ -91,7 +91,7 @@ def record_click(ref: str, slug: str, *, session_hash: str) -> None:
 
 
 def pending() -> tuple[int, int]:
-    """How many searches and clicks wait to be written (tests and `flask search status`)."""
+    """How many searches and clicks wait to be written in this process."""
     buffer = _buffer()
     with buffer.lock:
         return len(buffer.searches), len(buffer.clicks)

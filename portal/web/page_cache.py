@@ -82,11 +82,6 @@ class _Pages:
                 _key, dropped = self.pages.popitem(last=False)
                 self.size -= len(dropped.html)
 
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-            self.size = 0
-
 
 def _pages() -> _Pages | None:
     budget = int(current_app.config.get("PAGE_CACHE_BYTES", DEFAULT_BYTES))
@@ -96,12 +91,6 @@ def _pages() -> _Pages | None:
     if pages is None or pages.budget != budget:
         pages = current_app.extensions["page_cache"] = _Pages(budget)
     return pages
-
-
-def clear() -> None:
-    pages = current_app.extensions.get("page_cache")
-    if pages is not None:
-        pages.clear()
 
 
 def applies(ignorable: frozenset[str] = frozenset(), args: frozenset[str] = frozenset()) -> bool:
