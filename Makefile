@@ -7,19 +7,19 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint translations extract-messages clean bench bench-quick
+.PHONY: run test lint lock translations extract-messages clean bench bench-quick
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres,redis]'
 	touch $@
 
 # The `bench` extra on top (locust, pyinstrument); a superset of $(STAMP)'s install.
-$(BENCH_STAMP): pyproject.toml
+$(BENCH_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres,redis,bench]'
 	touch $(STAMP) $@
 
 # Compile the .po catalogues into the .mo files Flask-Babel reads (not kept in git).
@@ -53,8 +53,16 @@ bench: $(BENCH_STAMP) translations
 bench-quick: $(BENCH_STAMP) translations
 	$(BIN)/python benchmarks/run_all.py --quick $(BENCH_ARGS)
 
+# ruff (with its security rules, S) and bandit, which fails on any high-severity finding.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive portal --severity-level high
+
+# Write the installed versions into constraints.txt (after changing a dependency in pyproject).
+lock: $(BENCH_STAMP)
+	@{ sed -n '/^#/p' constraints.txt; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; } > constraints.tmp
+	@mv constraints.tmp constraints.txt
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract --ignore-dirs=".*" --no-location --sort-output -F babel.cfg -k _l -o portal/translations/messages.pot .
