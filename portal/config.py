@@ -203,7 +203,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",
+        "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",  # per client address
+        "RATELIMIT_SIGN_IN_ACCOUNT": "10 per 15 minutes;100 per day",  # per e-mail address tried
         "RATELIMIT_REGISTER": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;20 per hour",
         "RATELIMIT_SEARCH": env.get("RATELIMIT_SEARCH") or "60 per minute;1000 per hour",

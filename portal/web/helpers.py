@@ -62,12 +62,14 @@ def external_url(endpoint: str, **values: object) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def rate_limit(setting: str, *, methods: list[str] | None = None, scope: str | None = None):
+def rate_limit(setting: str, *, methods: list[str] | None = None, scope: str | None = None,
+               key_func=None):
     """Rate-limit a view by the limit string in config[`setting`] (read per request, so tests
-    and settings can change it). Views with the same `scope` share one budget."""
+    and settings can change it). Views with the same `scope` share one budget. Counted per
+    client address unless `key_func` names another key (an account, a reference)."""
     def limit() -> str:
         return current_app.config[setting]
 
     if scope:
-        return limiter.shared_limit(limit, scope=scope, methods=methods)
-    return limiter.limit(limit, methods=methods)
+        return limiter.shared_limit(limit, scope=scope, methods=methods, key_func=key_func)
+    return limiter.limit(limit, methods=methods, key_func=key_func)

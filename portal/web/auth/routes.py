@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from portal.domain.accounts import normalize_email
 from portal.domain.errors import DomainError
 from portal.services import auth
 from portal.web.auth.forms import (
@@ -39,6 +40,14 @@ bp = Blueprint("auth", __name__)
 def _limit(setting: str):
     """Rate-limit the POSTs of a view by a limit string from the config."""
     return rate_limit(setting, methods=["POST"])
+
+
+def _account_key() -> str:
+    """Sign-in tries are counted per account too, whether it exists or not, so guesses spread
+    over many addresses still stop. The counter is taken before the password is checked, and
+    atomically, so parallel tries cannot slip past it (Zammad's CVE-2022-35490)."""
+    typed = request.form.get("email", "")[:320]
+    return "sign-in:" + normalize_email(typed)
 
 
 def _sign_in(user, *, remember: bool) -> None:
@@ -83,6 +92,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_SIGN_IN")
+@rate_limit("RATELIMIT_SIGN_IN_ACCOUNT", methods=["POST"], key_func=_account_key)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
