@@ -112,6 +112,19 @@ class SearchIndex:
         temporary.write_text(str(position))
         os.replace(temporary, generation / POSITION_FILE)
 
+    @property
+    def _rebuild_flag(self) -> Path:
+        return self.root / "REBUILD"
+
+    def request_rebuild(self) -> None:
+        """Ask this host's worker to rebuild: a web process found the index unreadable and
+        does not rebuild a large one itself (a request would wait minutes)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._rebuild_flag.touch()
+
+    def rebuild_requested(self) -> bool:
+        return self._rebuild_flag.exists()
+
     def exists(self) -> bool:
         try:
             self._open().close()
@@ -205,6 +218,7 @@ class SearchIndex:
         position the documents are known to include (read before them).
         """
         with self._write_lock, self._old_generation_locked():
+            self._rebuild_flag.unlink(missing_ok=True)  # asked again if found broken meanwhile
             return self._build_and_swap(documents(), position, progress, processes)
 
     @contextmanager

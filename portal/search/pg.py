@@ -197,5 +197,12 @@ class PostgresIndex:
         self._require_table()
         return set(db.session.scalars(select(documents_table.c.key)))
 
+    def request_rebuild(self) -> None:
+        """Nothing to ask: the documents live in the database (the missing table is a
+        migration to run, see exists())."""
+
+    def rebuild_requested(self) -> bool:
+        return False
+
     def forget_searcher(self) -> None:
         """Nothing to forget: every query reads the rows as they are."""

@@ -57,6 +57,7 @@ class SearchResults:
     kind: str = ""  # the kind shown ("" for all)
     did_you_mean: str | None = None
     confident: bool = False  # the top hit covers enough of the question to call it an answer
+    unavailable: bool = False  # the index could not answer (being rebuilt): say so, not "none"
 
     @property
     def pages(self) -> int:

@@ -39,13 +39,23 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# A missing or unreadable index this small is rebuilt within the request (about a second); a
+# larger one by this host's worker (search-index job), while searches say they are unavailable.
+INLINE_REBUILD_MAX = 2_000
+
+
 def _rebuilt_if_unavailable(index, run: Callable[[], T]) -> T:
-    """Run a query; a missing or unreadable index is rebuilt from the database, then asked again."""
+    """Run a query; a missing or unreadable index is rebuilt from the database, then asked
+    again, or, when large, left to the worker (IndexUnavailable is raised on)."""
     try:
         return run()
     except IndexUnavailable as exc:
-        log.warning("%s; rebuilding it from the database", exc)
         index.forget_searcher()
+        if searchable_count() > INLINE_REBUILD_MAX:
+            log.error("%s; this host's worker will rebuild it", exc)
+            index.request_rebuild()
+            raise
+        log.warning("%s; rebuilding it from the database", exc)
         rebuild(index)
         return run()
 
@@ -63,8 +73,8 @@ def search_articles(text: str, *, staff: bool, category: str = "", page: int = 1
         return _rebuilt_if_unavailable(index, lambda: index.search(
             text, staff=staff, category=category, page=page, per_page=per_page, kind=kind))
     except (IndexUnavailable, OSError, LockError, TimeoutError) as exc:
-        log.error("search failed and the index could not be rebuilt: %s", exc)
-        return SearchResults(query=text, page=page, per_page=per_page)
+        log.error("search unavailable: %s", exc)
+        return SearchResults(query=text, page=page, per_page=per_page, unavailable=True)
 
 
 def suggestions(prefix: str, *, staff: bool, limit: int = 5) -> list[tuple[str, str]]:

@@ -182,7 +182,7 @@ def apply_pending(index=None, *, timeout: float = WEB_WRITE_TIMEOUT, limit: int 
         return 0
     position = index.position()
     try:
-        if position is None or not index.exists():
+        if position is None or index.rebuild_requested() or not index.exists():
             return rebuild(index)
         rows = list(db.session.scalars(select(SearchChange).where(SearchChange.seq > position)
                                        .order_by(SearchChange.seq).limit(limit)))

@@ -366,8 +366,8 @@ def test_api_search_shape(client, library):
     response = client.get("/api/search?q=refund")
     assert response.status_code == 200 and response.mimetype == "application/json"
     data = response.json
-    assert set(data) == {"results", "total", "did_you_mean"}
-    assert data["total"] == 1 and data["did_you_mean"] is None
+    assert set(data) == {"results", "total", "did_you_mean", "unavailable"}
+    assert data["total"] == 1 and data["did_you_mean"] is None and data["unavailable"] is False
     [hit] = data["results"]
     assert set(hit) == {"kind", "slug", "title", "url", "snippet", "score"}
     assert hit["kind"] == "article" and hit["slug"] == "refund-timelines"
@@ -389,7 +389,8 @@ def test_api_search_never_shows_internal_articles_to_customers(as_role, library,
     assert "refund-approval-limits" not in [hit["slug"] for hit in data["results"]]
     assert data["total"] == 1
     internal_words = client.get("/api/search?q=zygomorphik checklist").json
-    assert internal_words == {"results": [], "total": 0, "did_you_mean": None}
+    assert internal_words == {"results": [], "total": 0, "did_you_mean": None,
+                              "unavailable": False}
 
 
 def test_api_search_shows_staff_internal_articles(as_role, library):
@@ -398,7 +399,8 @@ def test_api_search_shows_staff_internal_articles(as_role, library):
 
 
 def test_api_search_empty_query_and_limits(client, now):
-    assert client.get("/api/search?q=").json == {"results": [], "total": 0, "did_you_mean": None}
+    assert client.get("/api/search?q=").json == {"results": [], "total": 0,
+                                                 "did_you_mean": None, "unavailable": False}
     for n in range(12):
         publish(now, f"Delivery question {n}", "Where is my parcel delivery?")
     assert len(client.get("/api/search?q=delivery&limit=5").json["results"]) == 5

@@ -209,15 +209,16 @@ def search():
     cacheable = page_cache.applies(SEARCH_SESSION_KEYS, SEARCH_ARGS)
     validity = (kb_cache.stamp(), search_service.index_position()) if cacheable else None
     kept = page_cache.lookup("search", validity) if cacheable else None
+    unavailable = False  # kept pages never are
     if kept is not None:
         html, total = kept.html, kept.extra
     else:
-        html, total = _search_page(args, staff=staff, log_mark=logged)
-        if cacheable:
+        html, total, unavailable = _search_page(args, staff=staff, log_mark=logged)
+        if cacheable and not unavailable:
             page_cache.store("search", validity, html, total)
-    if logged:
-        ref = search_service.log_search(args.q, total, session_id=session_id(), source="page",
-                                        now=utc_now())
+    if logged:  # not when the index could not answer: it would count as "no results"
+        ref = None if unavailable else search_service.log_search(
+            args.q, total, session_id=session_id(), source="page", now=utc_now())
         html = html.replace(LOG_MARK, ref or "")
     return page_cache.served(html)
 
@@ -229,9 +230,9 @@ SEARCH_ARGS = frozenset({"q", "category", "page", "kind"})
 SEARCH_SESSION_KEYS = frozenset({"sid"})  # the search session id changes nothing on the page
 
 
-def _search_page(args, *, staff: bool, log_mark: bool) -> tuple[str, int]:
-    """The search page's HTML (LOG_MARK for the search's ref when `log_mark`) and the result
-    count."""
+def _search_page(args, *, staff: bool, log_mark: bool) -> tuple[str, int, bool]:
+    """The search page's HTML (LOG_MARK for the search's ref when `log_mark`), the result
+    count, and whether the index could not answer (such a page is not kept)."""
     results, answered = None, set()
     if args.q:
         results = search_service.search_articles(args.q, staff=staff, category=args.category,
@@ -253,7 +254,7 @@ def _search_page(args, *, staff: bool, log_mark: bool) -> tuple[str, int]:
                            kind=args.kind, answered=answered, hit_url=forum_search.hit_url,
                            results=results, search_ref=LOG_MARK if log_mark else None,
                            facets=facets, popular=popular)
-    return html, results.total if results else 0
+    return html, results.total if results else 0, bool(results and results.unavailable)
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -264,14 +265,16 @@ def api_search():
     """Articles only, unless `kind` asks for "thread" or "all"."""
     q = clean_query(request.args.get("q"))
     if not q:
-        return json_response({"results": [], "total": 0, "did_you_mean": None})
+        return json_response({"results": [], "total": 0, "did_you_mean": None,
+                              "unavailable": False})
     results = search_service.search_articles(q, staff=_is_staff(),
                                              per_page=api_limit(request.args.get("limit")),
                                              kind=search_kind(request.args.get("kind"),
                                                               "article"))
     hits, _answered = forum_search.checked_hits(results.hits)
-    search_service.log_search(q, results.total, session_id=session_id(), source="api",
-                              now=utc_now())
+    if not results.unavailable:
+        search_service.log_search(q, results.total, session_id=session_id(), source="api",
+                                  now=utc_now())
     return json_response({
         "results": [{"kind": hit.kind, "slug": hit.slug, "title": hit.title,
                      "url": forum_search.hit_url(hit),
@@ -279,6 +282,7 @@ def api_search():
                     for hit in hits],
         "total": results.total,
         "did_you_mean": results.did_you_mean,
+        "unavailable": results.unavailable,
     })
 
 
