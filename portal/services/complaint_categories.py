@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.kb import slugify
 from portal.extensions import db
 from portal.models import ComplaintCategory, Team, User
 from portal.services import audit
+from portal.services.names import row_named
 
 NAME_MAX = 80
 SLUG_MAX = 60
@@ -60,10 +61,7 @@ def _clean(changes: CategoryChanges, *, category_id: int | None,
         raise DomainError("too_long", field="name")
     if len(name_vi) > NAME_MAX:
         raise DomainError("too_long", field="name_vi")
-    taken = select(ComplaintCategory.id).where(func.lower(ComplaintCategory.name) == name.lower())
-    if category_id is not None:
-        taken = taken.where(ComplaintCategory.id != category_id)
-    if db.session.scalar(taken) is not None:
+    if row_named(ComplaintCategory, name, other_than=category_id) is not None:
         raise DomainError("category_name_taken", field="name")
     if changes.default_team_id is not None and changes.default_team_id != current_team_id:
         team = db.session.get(Team, changes.default_team_id)

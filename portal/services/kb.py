@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.markdown import render_markdown
 from portal.models import Article, ArticleCategory, ArticleFeedback, ArticleRevision, User
 from portal.services import audit
+from portal.services.names import row_named
 from portal.services.search import ARTICLE, apply_pending, queue_reindex
 
 
@@ -52,8 +53,8 @@ def ensure_category(name: str, *, description: str = "", position: int | None = 
                     ) -> ArticleCategory:
     """The category with this name, created when missing. The caller commits."""
     name = " ".join(name.split())[:80]
-    category = db.session.scalar(select(ArticleCategory).where(
-        func.lower(ArticleCategory.name) == name.lower()))
+    found = row_named(ArticleCategory, name)
+    category = db.session.get(ArticleCategory, found) if found is not None else None
     if category is None:
         if position is None:
             position = (db.session.scalar(select(func.max(ArticleCategory.position))) or 0) + 1

@@ -14,6 +14,7 @@ from portal.extensions import db, passwords
 from portal.models import Team, User
 from portal.services import audit
 from portal.services.auth import check_new_password, email_taken, end_all_sessions
+from portal.services.names import row_named
 
 
 @dataclass
@@ -131,10 +132,7 @@ def set_user_active(actor: User, user: User, active: bool, *, now: datetime) -> 
 
 def _check_team_name(name: str, *, team_id: int | None) -> str:
     name = " ".join(name.split())
-    query = select(Team.id).where(func.lower(Team.name) == name.lower())
-    if team_id is not None:
-        query = query.where(Team.id != team_id)
-    if db.session.scalar(query) is not None:
+    if row_named(Team, name, other_than=team_id) is not None:
         raise DomainError("team_name_taken", field="name")
     return name
 
