@@ -8,6 +8,7 @@ from portal.services import users as user_service
 from portal.web.admin.forms import ConfirmForm, NewUserForm, TeamForm, UserForm
 from portal.web.choices import choices
 from portal.web.helpers import form_status, utc_now
+from portal.web.kb.forms import page_number
 from portal.web.labels import ROLE_LABELS
 from portal.web.messages import attach_error, error_message
 
@@ -43,8 +44,8 @@ def users():
     search = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
     role = role if role in ROLE_LABELS else ""
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = user_service.list_users(search=search, role=role, page=max(page, 1))
+    pagination = user_service.list_users(search=search, role=role,
+                                         page=page_number(request.args.get("page")))
     return render_template("admin/users.html", pagination=pagination, search=search, role=role,
                            role_labels=ROLE_LABELS)
 

@@ -19,6 +19,7 @@ from portal.web.agent.risk_labels import risk_reason_label
 from portal.web.agent.routes import bp
 from portal.web.forum.action_forms import report_reason_label
 from portal.web.helpers import utc_now
+from portal.web.kb.forms import page_number
 
 ATTENTION_LABELS = {
     attention.REPORTED: _l("Reported posts"),
@@ -77,7 +78,7 @@ def _forum_words() -> dict:
 
 
 def _page_number() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    return page_number(request.args.get("page"))
 
 
 @bp.get("/forum")

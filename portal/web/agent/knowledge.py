@@ -14,6 +14,7 @@ from portal.web.access import ACCESS, may_visit
 from portal.web.agent.forms import TicketForm
 from portal.web.agent.routes import _page, _refused, bp
 from portal.web.helpers import utc_now
+from portal.web.kb.forms import page_number
 from portal.web.ticket_access import staff_ticket_or_404
 
 PREFIX = "knowledge"
@@ -71,6 +72,6 @@ def write_up(reference: str):
 
 @bp.get("/escalations/unwritten")
 def solved_without_article():
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     return render_template("agent/unwritten_escalations.html",
                            result=knowledge_capture.unwritten_escalations(page))

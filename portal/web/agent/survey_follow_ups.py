@@ -18,6 +18,7 @@ from portal.services import surveys
 from portal.services.surveys import SCORE_LABELS
 from portal.web.agent.routes import bp
 from portal.web.helpers import utc_now
+from portal.web.kb.forms import page_number
 
 # The 1–5 scale in words, beside the number (the same words the customer chose from).
 
@@ -44,7 +45,7 @@ def _page(page: int, *, failed: tuple[int, FollowUpDoneForm] | None = None, stat
 
 def _shown_page() -> int:
     """The list's page the request came from (?page=, kept when a form is shown again)."""
-    return request.args.get("page", 1, type=int) or 1
+    return page_number(request.args.get("page"))
 
 
 @bp.get("/follow-ups")

@@ -27,7 +27,7 @@ from portal.web.forum.labels import (
 )
 from portal.web.forum.lookup import current_viewer, post_or_404, thread_or_404
 from portal.web.helpers import form_status, json_response, rate_limit, utc_now
-from portal.web.kb.forms import MAX_PAGE, clean_query, whole_number
+from portal.web.kb.forms import MAX_PAGE, clean_query, page_number, whole_number
 
 bp = Blueprint("forum", __name__)
 
@@ -44,7 +44,7 @@ class Revision(NamedTuple):
 
 
 def _page() -> int:
-    return min(whole_number(request.args.get("page")) or 1, MAX_PAGE)
+    return page_number(request.args.get("page"), last=MAX_PAGE)
 
 
 def _user():

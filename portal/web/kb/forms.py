@@ -71,12 +71,18 @@ def whole_number(value: str | None) -> int | None:
     return int(text)
 
 
+def page_number(value: str | None, *, last: int = 10_000) -> int:
+    """?page= as a page from 1 to `last`: abc, -5, 0, 1.5 and numbers of more than 12 digits
+    are the first page (a 20-digit page once reached the database's OFFSET and failed)."""
+    return min(whole_number(value) or 1, last)
+
+
 def search_args(args: Mapping[str, str]) -> SearchArgs:
     category = (args.get("category") or "").strip()
-    page = whole_number(args.get("page")) or 1  # abc, -5, 0, 1.5 → the first page
+    page = page_number(args.get("page"), last=MAX_PAGE)
     return SearchArgs(q=clean_query(args.get("q")),
                       category=category if CATEGORY_PATTERN.match(category) else "",
-                      page=min(page, MAX_PAGE), kind=search_kind(args.get("kind"), ""))
+                      page=page, kind=search_kind(args.get("kind"), ""))
 
 
 def search_kind(value: str | None, default: str) -> str:

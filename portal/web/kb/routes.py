@@ -31,11 +31,11 @@ from portal.web.kb.forms import (
     FeedbackForm,
     api_limit,
     clean_query,
+    page_number,
     plausible_slug,
     search_args,
     search_kind,
     search_log_id,
-    whole_number,
 )
 
 bp = Blueprint("kb", __name__)
@@ -133,7 +133,7 @@ def category(category_slug: str):
     if found is None:
         abort(404)
     staff = _is_staff()
-    page = min(whole_number(request.args.get("page")) or 1, MAX_PAGE)
+    page = page_number(request.args.get("page"), last=MAX_PAGE)
 
     def render() -> str:
         articles, total = kb.category_articles(found, is_staff=staff, page=page,

@@ -186,7 +186,3 @@ def complaint_error(form: ComplaintForm, error) -> None:
 
 def status_filter(value: str | None) -> str:
     return value if value in STATUS_FILTERS else "all"
-
-
-def page_number(value: str | None) -> int:
-    return min(whole_number(value) or 1, 10_000)

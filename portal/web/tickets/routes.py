@@ -33,7 +33,7 @@ from portal.web.helpers import (
     session_id,
     utc_now,
 )
-from portal.web.kb.forms import clean_query, plausible_slug
+from portal.web.kb.forms import clean_query, page_number, plausible_slug
 from portal.web.ticket_access import customer_may_see, find_ticket, is_staff, remember_grant
 from portal.web.tickets.forms import (
     FILTER_LABELS,
@@ -41,7 +41,6 @@ from portal.web.tickets.forms import (
     ComplaintForm,
     complaint_error,
     kept_file_ids,
-    page_number,
     status_filter,
     submission_key,
 )
