@@ -1,6 +1,7 @@
 """Translated names for stored values (roles, ticket statuses, priorities), shared by forms
 and templates."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.domain.accounts import Role
@@ -51,15 +52,16 @@ EVENT_LABELS = {
 
 def customer_escalation_text(data: dict) -> str:
     """An escalation as the customer reads it: where the complaint went, never why (the data
-    of an ESCALATED event holds only `to` and a team's name; see domain/escalation.py)."""
+    of an ESCALATED event holds only `to` and a team's name; see domain/escalation.py).
+    gettext, not lazy_gettext: a lazy string counts as safe HTML, and the team's name is not."""
     to = data.get("to")
     if to == "team" and data.get("to_team"):
-        return _l("Your complaint has been passed to our %(team)s specialists.",
-                  team=data["to_team"])
+        return _("Your complaint has been passed to our %(team)s specialists.",
+                 team=data["to_team"])
     if to == "senior":
-        return _l("Your complaint has been passed to a senior specialist.")
+        return _("Your complaint has been passed to a senior specialist.")
     if to == "manager":
-        return _l("Your complaint has been passed to a manager.")
+        return _("Your complaint has been passed to a manager.")
     if to == "lead":
-        return _l("Your complaint has been raised with a team lead.")
+        return _("Your complaint has been raised with a team lead.")
     return str(data.get("to_label") or "")  # events written before the escalation console

@@ -7,6 +7,7 @@ fields and ids never clash.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -178,17 +179,19 @@ class TagsForm(TicketForm):
     tags = StringField(_l("Tags"), filters=[_plain], validators=[Length(max=600)])
 
     def validate_tags(self, field) -> None:
-        """The same rules the service applies, worded with the tag that broke them."""
+        """The same rules the service applies, worded with the tag that broke them (gettext,
+        not lazy_gettext: a lazy string counts as safe HTML and the typed tag would be shown
+        unescaped)."""
         try:
             tag_rules.parse_tags(field.data or "")
         except tag_rules.TagError as error:
             if error.code == "tag_too_long":
-                raise ValidationError(_l("“%(tag)s” is too long: a tag may be at most %(n)s "
-                                         "characters.", tag=error.tag, n=tag_rules.TAG_MAX)
+                raise ValidationError(_("“%(tag)s” is too long: a tag may be at most %(n)s "
+                                        "characters.", tag=error.tag, n=tag_rules.TAG_MAX)
                                       ) from error
             if error.code == "tag_invalid":
-                raise ValidationError(_l("“%(tag)s” is not a valid tag: use letters, digits, "
-                                         "\"-\" and \"_\" only.", tag=error.tag)) from error
+                raise ValidationError(_("“%(tag)s” is not a valid tag: use letters, digits, "
+                                        "\"-\" and \"_\" only.", tag=error.tag)) from error
             raise ValidationError(agent_error(error.code)) from error
 
 
