@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from portal.domain.forum import ThreadFlags, Viewer
-from portal.models import ForumThread, User
+from portal.models import ForumPost, ForumPostRevision, ForumThread, User
 
 
 def viewer_of(user: User | None) -> Viewer:
@@ -34,3 +34,14 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     own_private = and_(ForumThread.hidden.is_(False), ForumThread.private.is_(True),
                        ForumThread.author_id == viewer.user_id)
     return or_(public, own_private) if viewer.user_id is not None else false()
+
+
+def revisions_for(post: ForumPost, viewer: Viewer) -> list[ForumPostRevision]:
+    """The earlier versions of `post` the viewer may read, oldest first. An edit by anyone but
+    the author is a moderator's: what it replaced (and every version before it) may hold what
+    the moderator took out of sight, so only staff read those."""
+    revisions = list(post.revisions)
+    if viewer.staff:
+        return revisions
+    moderated = [n for n, revision in enumerate(revisions) if revision.editor_id != post.author_id]
+    return revisions[moderated[-1] + 1:] if moderated else revisions

@@ -1,7 +1,11 @@
 """The route × role policy table, and the hook that enforces it on every request.
 
 Every endpoint must be listed: an endpoint missing here is refused (403) and fails
-tests/web/test_access_matrix.py. Views carry no access decorators; this table is the one place.
+tests/web/test_access_matrix.py. Views carry no access decorators; this table is the one place
+for who may call an endpoint at all. Which objects each caller may then reach is decided per
+object (web/ticket_access.py, services/forum_access.py and domain/forum.py, domain/kb.py) and
+tried by nine roles on a customer's real objects in tests/web/test_access_objects.py: a route
+taking an object in its address needs an expectation there too.
 """
 
 from __future__ import annotations

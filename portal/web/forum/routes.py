@@ -17,7 +17,7 @@ from portal.domain.errors import DomainError
 from portal.markdown import render_markdown
 from portal.models import ForumPostRevision
 from portal.services import forum, forum_reading, forum_search
-from portal.services.forum_access import flags_of
+from portal.services.forum_access import flags_of, revisions_for
 from portal.web.forum.forms import AcceptForm, ActionForm, EditForm, ReplyForm, ThreadForm
 from portal.web.forum.labels import (
     STATE_LABELS,
@@ -117,7 +117,7 @@ def thread(thread_id: int):
 def post_history(post_id: int):
     post = post_or_404(post_id)
     revisions = [Revision(revision, render_markdown(revision.body_md))
-                 for revision in reversed(post.revisions)]
+                 for revision in reversed(revisions_for(post, current_viewer()))]
     return render_template("forum/history.html", post=post, thread=post.thread,
                            revisions=revisions)
 
