@@ -215,6 +215,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "RATELIMIT_TRACK_REFERENCE": "10 per 15 minutes;30 per day",  # per reference tried
         "RATELIMIT_TICKET_REPLY": "20 per minute;200 per hour",
         "RATELIMIT_LINK_EMAIL": "3 per 15 minutes;10 per day",
+        # opening e-mailed links (private tracking, password reset) per client address
+        "RATELIMIT_OPEN_LINK": "20 per minute;100 per hour",
         # threads, replies and edits per client address
         "RATELIMIT_FORUM_POST": "5 per minute;40 per hour",
         "RATELIMIT_FORUM_ACTION": "30 per minute;300 per hour",  # votes, reports, subscriptions

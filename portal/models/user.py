@@ -92,11 +92,20 @@ class UserSession(db.Model):
 
 
 class PasswordResetToken(db.Model):
+    """A password-reset link: only the SHA-256 of its 256-bit token is stored.
+
+    It works once, until `expires_at`, while the password is the one it was issued under, and
+    only while the account still has the address it was e-mailed to (`email`): an e-mail change
+    kills it, so whoever reads the old mailbox cannot take the account back (Discourse
+    CVE-2021-37693).
+    """
+
     __tablename__ = "password_reset_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # the address the link was sent to
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

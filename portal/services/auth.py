@@ -2,6 +2,10 @@
 
 A sign-in is a `UserSession` row; the cookie holds its random token and the table only its
 SHA-256. Ending a session deletes the row, so a replayed old cookie finds nothing.
+
+A reset link (`PasswordResetToken`, also only hashed) works once, for PASSWORD_RESET_MINUTES,
+and dies when the password changes by any path (another reset, the account's password page) or
+when the account's e-mail address is no longer the one the link was sent to.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from portal.extensions import db, passwords
 from portal.models import PasswordResetToken, User, UserSession
 from portal.notify.outbox import queue_email
 from portal.services import audit
+from portal.services.tokens import MAX_TOKEN_CHARS, new_token
 from portal.services.tokens import hash_token as _hash_token
-from portal.services.tokens import new_token
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -144,7 +148,7 @@ def request_password_reset(email: str, *, now: datetime, lifetime_minutes: int,
         return
     token = new_token()
     db.session.add(PasswordResetToken(
-        token_hash=_hash_token(token), user_id=user.id, created_at=now,
+        token_hash=_hash_token(token), user_id=user.id, email=user.email, created_at=now,
         expires_at=accounts.reset_expiry(now, lifetime_minutes)))
     queue_email(user.email, _l("Reset your Portal password"), "password_reset",
                 locale=user.locale, now=now, user=user, link=link_for(token),
@@ -153,10 +157,14 @@ def request_password_reset(email: str, *, now: datetime, lifetime_minutes: int,
 
 
 def _usable_reset(token: str, now: datetime) -> PasswordResetToken | None:
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None
     reset = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token)))
     if reset is None or not reset.user.active:
         return None
+    if reset.email != reset.user.email:
+        return None  # sent to an address the account no longer has (CVE-2021-37693)
     usable = accounts.reset_token_usable(
         now=now, expires_at=reset.expires_at, used_at=reset.used_at,
         issued_at=reset.created_at, password_changed_at=reset.user.password_changed_at)
@@ -172,6 +180,16 @@ def reset_password(token: str, new_password: str, *, now: datetime) -> User:
     if reset is None:
         raise DomainError("reset_link_invalid")
     user = reset.user
+    check_new_password(new_password, email=user.email, name=user.name)  # a typo keeps the link
+    # Use the link up in one guarded UPDATE: of two requests racing with the same link, the
+    # second finds it used (the row lock makes it wait for the first to commit) and is refused.
+    claimed = db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == reset.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise DomainError("reset_link_invalid")
     _set_password(user, new_password, now)
     audit.record(user.id, "user.password_reset", "user", user.id, now)
     db.session.commit()

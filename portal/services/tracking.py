@@ -18,7 +18,7 @@ from portal.domain.ticket_access import token_usable
 from portal.domain.tickets import EventType
 from portal.extensions import db
 from portal.models import EmailVerification, Ticket, TicketEvent, TrackingToken, User
-from portal.services.tokens import hash_token, new_token
+from portal.services.tokens import MAX_TOKEN_CHARS, hash_token, new_token
 
 VERIFY_LIFETIME = timedelta(hours=24)
 LINK = "link"
@@ -48,7 +48,7 @@ class Grant:
 
 def open_link(token: str | None, *, now: datetime) -> tuple[Ticket, Grant] | None:
     """The ticket a private link opens, or None for an unknown, revoked or expired link."""
-    if not token or len(token) > 100:
+    if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     row = db.session.scalar(select(TrackingToken).where(
         TrackingToken.token_hash == hash_token(token)))
@@ -153,7 +153,7 @@ def start_email_verification(user: User, *, now: datetime) -> None:
 
 def confirm_email(user: User, token: str | None, *, now: datetime) -> bool:
     """Mark the address verified when the link is this user's, current and unused."""
-    if not token or len(token) > 100:
+    if not token or len(token) > MAX_TOKEN_CHARS:
         return False
     row = db.session.scalar(select(EmailVerification).where(
         EmailVerification.token_hash == hash_token(token)))

@@ -132,6 +132,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @_limit("RATELIMIT_PASSWORD_RESET")
+@rate_limit("RATELIMIT_OPEN_LINK", methods=["GET"], scope="open-link")
 def reset_password(token: str):
     if not auth.reset_link_is_valid(token, now=utc_now()):
         return render_template("auth/reset_invalid.html"), 410

@@ -177,6 +177,7 @@ def resend_link():
 
 
 @bp.get("/t/<token>")
+@rate_limit("RATELIMIT_OPEN_LINK", scope="open-link")
 def open_link(token: str):
     found = tracking.open_link(token, now=utc_now())
     if found is None:
