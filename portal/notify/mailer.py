@@ -8,10 +8,10 @@ import ssl
 import sys
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol, TextIO
 
-from portal.domain.outbox import check_header
+from portal.notify.headers import set_headers
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,11 @@ class Transport(Protocol):
 
 
 def build_email(message: Sendable, sender: str) -> EmailMessage:
+    """The e-mail of an outbox row. Its subject is made one line again (a row queued by older
+    code may hold any text); a recipient that is not one plain address is refused
+    (UnsafeHeader)."""
     email = EmailMessage()
-    email["From"] = check_header("sender", sender)
-    email["To"] = check_header("recipient", message.recipient)
-    email["Subject"] = check_header("subject", message.subject)
+    set_headers(email, sender=sender, recipient=message.recipient, subject=message.subject)
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email.set_content(message.body_text)
@@ -74,7 +75,9 @@ class SMTPTransport:
                 client.starttls(context=context)
             if self.username:
                 client.login(self.username, self.password or "")
-            client.send_message(email)
+            # The envelope names the one recipient: never addresses read from the headers.
+            client.send_message(email, from_addr=parseaddr(self.sender)[1] or None,
+                                to_addrs=[message.recipient])
 
 
 def transport_from_config(config: Mapping[str, object]) -> Transport:

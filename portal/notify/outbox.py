@@ -13,9 +13,10 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from portal.domain.outbox import check_header, next_attempt_at
+from portal.domain.outbox import UnsafeHeader, next_attempt_at
 from portal.extensions import db
 from portal.models.outbox import FAILED, PENDING, SENT, OutboxMessage
+from portal.notify.headers import one_line_address, subject_text
 from portal.notify.mailer import Transport
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,19 @@ def queue_email(recipient: str, subject: object, template: str, *, locale: str,
                 now: datetime, **context: object) -> OutboxMessage:
     """Render `templates/email/<template>.txt|.html` in the recipient's language and queue it.
 
-    `subject` may be a lazy translation; it is rendered in `locale` too.
+    `subject` may be a lazy translation; it is rendered in `locale` too, its values (a ticket's
+    subject, a thread's title, a name) made one line. A recipient with a line break, or our own
+    subject words with one, are refused (UnsafeHeader); a recipient that is not one plain
+    address is refused when the e-mail is built, and the message fails without retries.
     """
+    recipient = one_line_address(recipient)
     with force_locale(locale):
-        subject_text = str(subject)
+        subject_line = subject_text(subject)
         body_text = render_template(f"email/{template}.txt", **context)
         body_html = render_template(f"email/{template}.html", **context)
     message = OutboxMessage(
-        recipient=check_header("recipient", recipient),
-        subject=check_header("subject", subject_text),
+        recipient=recipient,
+        subject=subject_line,
         body_text=body_text,
         body_html=body_html,
         created_at=now,
@@ -64,6 +69,12 @@ def send_due(now: datetime, transport: Transport, *, limit: int = 100) -> dict[s
         message.attempts += 1
         try:
             transport.send(message)
+        except UnsafeHeader as exc:  # no later try will make it safe: failed at once
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.status = FAILED
+            message.next_attempt_at = None
+            counts["failed"] += 1
+            log.error("outbox message %s refused: %s", message.id, message.last_error)
         except Exception as exc:  # any transport failure is recorded and retried later
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             retry_at = next_attempt_at(now, message.attempts)

@@ -166,3 +166,21 @@ def test_form_fields_carry_no_empty_aria_or_autocomplete_values(client):
     for path in ("/login", "/register", "/password/forgot"):
         page = client.get(path).get_data(as_text=True)
         assert '="None"' not in page, path
+
+
+def test_nul_characters_are_taken_out_of_form_values(client):
+    """No browser sends NUL; PostgreSQL refuses it in text (it was a 500 on the account name)."""
+    response = post_form(client, "/register", {
+        "name": "Lan\x00Pham", "email": "lan@example.com", "password": PASSWORD,
+        "confirm": PASSWORD}, from_page="/register")
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.name)) == "LanPham"
+
+
+def test_an_address_holding_an_encoded_word_is_refused_with_a_message(client):
+    """'=?utf-8?q?evil=40example.com?=@…' would be decoded into another address in To:."""
+    response = post_form(client, "/register", {
+        "name": "Lan", "email": "=?utf-8?q?evil=40example.com=2C_x?=@example.com",
+        "password": PASSWORD, "confirm": PASSWORD}, from_page="/register")
+    assert response.status_code == 422
+    assert "Enter an e-mail address like name@example.com." in response.get_data(as_text=True)

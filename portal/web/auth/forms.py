@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
 from portal.domain.accounts import PASSWORD_MAX_LENGTH
 from portal.web.choices import choices
@@ -10,6 +10,9 @@ from portal.web.i18n import LANGUAGE_NAMES
 EMAIL_VALIDATORS = [
     DataRequired(_l("Enter your e-mail address.")),
     Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
+    # "=?" starts an encoded word: the e-mail package would decode it into other addresses
+    # (portal/notify/headers.py refuses such a recipient; here the person is told at once).
+    Regexp(r"^(?!.*=\?)", message=_l("Enter an e-mail address like name@example.com.")),
     Length(max=254),
 ]
 NAME_VALIDATORS = [DataRequired(_l("Enter your name.")), Length(max=120)]
