@@ -230,3 +230,16 @@ def smtp_server():
 
     with SMTPServer() as server:
         yield server
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A brand-new empty database of the kind the suite runs on (for migration tests)."""
+    from tests.databases import throwaway_database
+
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    with throwaway_database(url, "portal_migrations") as fresh:
+        yield fresh

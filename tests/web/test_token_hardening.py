@@ -10,7 +10,6 @@ Guessing links and references: tests/web/test_token_guessing.py.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import secrets
 import sys
@@ -35,7 +34,6 @@ from portal.models import (
 from portal.services import auth
 from portal.services.tokens import hash_token
 from tests.conftest import test_config
-from tests.databases import throwaway_database
 from tests.helpers import PASSWORD, post_form, sign_in
 from tests.web.token_support import (
     KINDS,
@@ -284,16 +282,6 @@ def test_a_link_is_found_through_its_hash_alone(app, now, kind):
 
 
 # --- migration 0013: reset links issued before it keep working ------------------------------
-
-@pytest.fixture
-def empty_database(tmp_path):
-    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    with throwaway_database(url, "portal_tokens") as fresh:
-        yield fresh
-
 
 def test_migration_0013_gives_open_reset_links_their_accounts_address(empty_database, tmp_path,
                                                                       now):
