@@ -1,0 +1,1 @@
+"""Hypothesis over every form and query string the site shows (CI: 200 examples each)."""
