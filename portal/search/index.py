@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import secrets
 import shutil
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +50,19 @@ def _schema_version(generation: Path) -> int | None:
 
 class IndexUnavailable(RuntimeError):
     """The index is missing or unreadable; rebuild it from the database."""
+
+
+# What Whoosh raises when the bytes under an open searcher are not an index any more (a file
+# corrupted or cut short while the portal serves): the index is unreadable, not the request.
+DAMAGED_FILES = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError)
+
+
+@contextmanager
+def _reading():
+    try:
+        yield
+    except DAMAGED_FILES as exc:
+        raise IndexUnavailable(f"search index damaged: {exc!r}") from exc
 
 
 def default_host_id(root: Path) -> str:
@@ -282,11 +298,13 @@ class SearchIndex:
 
     def search(self, text: str, *, staff: bool, category: str = "", page: int = 1,
                per_page: int = 10, kind: str = ARTICLE) -> SearchResults:
-        return run_search(self.searcher(), text, staff=staff, category=category, page=page,
-                          per_page=per_page, kind=kind)
+        with _reading():
+            return run_search(self.searcher(), text, staff=staff, category=category,
+                              page=page, per_page=per_page, kind=kind)
 
     def suggest(self, prefix: str, *, staff: bool, limit: int = 5) -> list[tuple[str, str]]:
-        return suggest_titles(self.searcher(), prefix, staff=staff, limit=limit)
+        with _reading():
+            return suggest_titles(self.searcher(), prefix, staff=staff, limit=limit)
 
     def document_count(self) -> int:
         return self.searcher().doc_count()
