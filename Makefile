@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 export FLASK_APP := wsgi.py
 
-.PHONY: run test fuzz lint lock translations extract-messages clean bench bench-quick
+.PHONY: run test fuzz security lint lock translations extract-messages clean bench bench-quick
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test: translations
 # The long fuzz run: 2,000 random examples per form and per page (the suite runs 200, seeded).
 fuzz: translations
 	FUZZ_EXAMPLES=2000 FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/fuzzing -q $(PYTEST_ARGS)
+
+# The hardening issue's attack tests at their long sizes (2,000 fuzz examples, 50 kill -9
+# trials, 100,000 token guesses …), then bandit and ruff: one table of every figure, also
+# written to instance/security-report.md. SECURITY_ARGS="--short" runs CI's sizes.
+security: translations
+	$(BIN)/python -m tests.security_report $(SECURITY_ARGS)
 
 # Every benchmark in benchmarks/, one table: benchmarks/results/latest.md (and .json).
 # BENCH_ARGS passes flags on, e.g. BENCH_ARGS="--only pages,peer" or "--skip soak".

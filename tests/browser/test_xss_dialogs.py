@@ -29,6 +29,7 @@ from portal.services.users import UserChanges, create_user
 from tests.browser.actions import sign_in
 from tests.browser.conftest import BLOCKING_IMPACTS, format_violations
 from tests.security_corpus.xss import PAYLOADS
+from tests.security_figures import record_figure
 from tests.web.test_xss_corpus import (
     NAME_MAX,
     line_of,
@@ -146,6 +147,9 @@ def test_no_payload_opens_a_dialog_or_runs(page, live_server, visit, submit, axe
     sign_in(page, visit, submit, "sam@example.com", PASSWORD)
     open_("workspace")
 
+    record_figure("Inputs", "XSS corpus in Chromium: dialogs opened and scripts run",
+                  f"{len(dialogs)} dialogs, {len(problems)} scripts on {len(places)} pages",
+                  "no dialog opens", not dialogs and not problems)
     assert dialogs == [], "\n".join(dialogs)
     assert errors == [], "\n".join(errors)
     assert problems == [], "\n".join(problems)

@@ -18,6 +18,7 @@ from portal.notify.mailer import SMTPTransport
 from portal.notify.outbox import send_due
 from portal.services import tickets
 from tests.integration.ticket_support import draft, make_billing
+from tests.security_figures import record_figure
 from tests.smtp import free_port
 
 TICK = timedelta(seconds=15)  # the worker's outbox interval
@@ -51,6 +52,11 @@ def test_ten_minutes_without_smtp_lose_and_duplicate_nothing(app, now, make_user
     assert len(queued) == COMPLAINTS  # one acknowledgement per complaint
     assert [m.status for m in queued] == ["sent"] * COMPLAINTS
     received = Counter(message["To"] for message in smtp_server.messages)
+    lost = COMPLAINTS - len(received)
+    duplicated = sum(count - 1 for count in received.values())
+    record_figure("Failures", f"SMTP down 10 minutes while {COMPLAINTS} complaints are filed",
+                  f"{lost} lost, {duplicated} duplicated", "0 lost, 0 duplicated",
+                  lost == duplicated == 0)
     assert received == {f"customer{n}@example.com": 1 for n in range(COMPLAINTS)}
     # With backoff (1, 2, 4, 8 … minutes) the last retry falls due within 16 minutes.
     assert max(m.sent_at for m in queued) - back_at <= timedelta(minutes=16)

@@ -411,6 +411,7 @@ class Run:
     also_visible: frozenset[str] = frozenset()  # what this browser was given a link to
     problems: list[str] = field(default_factory=list)
     token: str | None = None
+    requests: int = 0
 
     def __post_init__(self):
         LAST_STATE.clear()
@@ -422,6 +423,7 @@ class Run:
         and, with `check_state`, changed none of A's objects."""
         if method == "POST" and self.token is None:
             self.token = csrf_token(self.client)
+        self.requests += 1
         before = (LAST_STATE.pop("after", None) or snapshot()) if check_state else None
         LAST_STATE.clear()  # any request (by any browser) may change what the next one sees
         if method == "GET":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from portal.web.access import ACCESS, ANONYMOUS
+from tests.security_figures import record_figure
 from tests.web.access_world import (
     CONFIG_ARGS,
     POLICY_ROLE,
@@ -92,4 +93,8 @@ def test_every_endpoint_answers_each_role_as_the_policy_table_says(app, make_use
             problem = _refusal(run.request(method, address, "denied", endpoint), role)
             if problem:
                 run.problems.append(f"{role} {method} {address} [{endpoint}]: {problem}")
+    leaks = sum("LEAK" in problem for problem in run.problems)
+    record_figure("Access", f"every endpoint × method as {role}, against the policy table",
+                  f"{leaks} leaks, {len(run.problems) - leaks} wrong answers in "
+                  f"{run.requests} requests", "0 leaks", not run.problems)
     assert not run.problems, "\n".join(run.problems)

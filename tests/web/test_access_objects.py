@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import sign_in
+from tests.security_figures import record_figure
 from tests.web.access_world import (
     CONFIG_ARGS,
     MARKERS,
@@ -95,6 +96,7 @@ RULES = {
     "admin.edit_user": _on(("account",), GET={"admin"}, POST={"admin"}),
     "admin.activate_user": _on(("account",), POST={"admin"}),
     "admin.deactivate_user": _on(("account",), POST={"admin"}),
+    "admin.reset_user_mfa": _on(("account",), POST={"admin"}),
     # links e-mailed to A: whoever holds one may use it
     "track.open_link": _on(("ticket_link",), GET={"holder"}),
     "surveys.open_link": _on(("survey_link",), GET={"holder"}),
@@ -225,6 +227,10 @@ def test_each_role_reaches_exactly_the_objects_the_rules_give_it(app, make_user,
         if missing:
             run.problems.append(f"{role} GET {endpoint} {query}: does not show {missing}")
     problems = run.problems + bearer.problems
+    leaks = sum("LEAK" in problem for problem in problems)
+    record_figure("Access", f"A's objects (tickets, files, survey, drafts, hidden threads, "
+                  f"notes) as {role}", f"{leaks} leaks, {len(problems) - leaks} wrong answers in "
+                  f"{run.requests + bearer.requests} requests", "0 leaks", not problems)
     assert not problems, f"{len(problems)} wrong answers or leaks:\n" + "\n".join(problems)
 
 

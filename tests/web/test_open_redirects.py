@@ -28,6 +28,7 @@ import pytest
 from portal.extensions import limiter
 from tests.helpers import CSRF_RE, PASSWORD, post_form, sign_in
 from tests.security_corpus.redirects import REDIRECT_PAYLOADS, location_problem
+from tests.security_figures import current_test, record_figure
 
 TEST_CLIENT_ORIGIN = ("http", "localhost")
 LOGIN_NEXT = re.compile(r'<input id="next" name="next" type="hidden" value="([^"]*)">')
@@ -63,6 +64,10 @@ class Checks:
         return None
 
     def assert_none(self, expected: int) -> None:
+        record_figure("Inputs", f"open-redirect payloads ({len(REDIRECT_PAYLOADS)}): "
+                      f"{current_test()}", f"{len(self.problems)} off-site or broken in "
+                      f"{self.count} requests", "0 off-site redirects",
+                      not self.problems and self.count == expected)
         assert not self.problems, "\n".join(self.problems)
         assert self.count == expected
 

@@ -20,6 +20,7 @@ from portal.services import kb, search_log
 from portal.services import search as search_service
 from portal.services.kb import ArticleDraft
 from portal.services.search_sync import apply_pending
+from tests.security_figures import record_figure
 
 pytestmark = pytest.mark.whoosh_only  # damages the Whoosh index folder itself
 
@@ -107,5 +108,9 @@ def test_searches_served_while_the_index_breaks_and_is_rebuilt_never_fail(app, a
         finally:
             stop.set()
         codes = [code for future in running for code in future.result(timeout=60)]
+    errors = sum(code >= 500 for code in codes)
+    record_figure("Failures", "searches while the index is corrupted, deleted and rebuilt",
+                  f"{errors} errors >= 500 in {len(codes)} searches", "0 errors >= 500",
+                  errors == 0 and len(codes) > 0)
     assert codes and set(codes) == {200}
     assert search_service.search_articles("refund", staff=False).total == 1

@@ -15,6 +15,7 @@ import pytest
 
 from portal.services import auth
 from tests.helpers import PASSWORD, csrf_token
+from tests.security_figures import record_figure
 
 ALLOWED = 10  # the default RATELIMIT_SIGN_IN_ACCOUNT per 15 minutes
 PARALLEL = 50
@@ -93,5 +94,8 @@ def test_fifty_parallel_wrong_tries_admit_at_most_the_configured_number(app, mak
 
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         statuses = Counter(pool.map(attempt, range(PARALLEL)))
+    record_figure("Authentication", f"{PARALLEL} parallel wrong sign-ins on one account",
+                  f"{checked[email]} passwords checked, {statuses[429]} refused with 429",
+                  f"at most {ALLOWED} admitted", checked[email] <= ALLOWED)
     assert checked[email] <= ALLOWED
     assert statuses == {422: ALLOWED, 429: PARALLEL - ALLOWED}

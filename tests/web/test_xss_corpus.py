@@ -39,6 +39,7 @@ from portal.web.kb.forms import without_controls
 from tests.helpers import sign_in
 from tests.security_corpus.html_check import SEPARATOR, audit, check, segments
 from tests.security_corpus.xss import PAYLOADS, Payload, chunks
+from tests.security_figures import current_test, record_figure
 from tests.web.track_support import PDF, PNG, file_ticket, open_link
 
 NAME_MAX, SHORT_MAX = 120, 40  # contact name; phone and account number
@@ -183,6 +184,10 @@ class Pages:
         self.texts[where] = flat(text)
 
     def assert_clean(self, at_least: int = 1) -> None:
+        record_figure("Inputs", f"XSS corpus ({len(PAYLOADS)} payloads): {current_test()}",
+                      f"{len(self.problems)} scripts or template evaluations in {self.seen} "
+                      "pages and e-mails", "0 executable scripts, 0 template evaluation",
+                      not self.problems and self.seen >= at_least)
         assert self.seen >= at_least, f"only {self.seen} documents checked"
         shown = "\n".join(self.problems[:60])
         more = f"\n… and {len(self.problems) - 60} more" if len(self.problems) > 60 else ""
