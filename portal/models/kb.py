@@ -88,6 +88,9 @@ class ArticleRevision(db.Model):
     visibility: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The editor form's one-time key: the same form posted again (its answer was lost) finds
+    # the save it already made instead of making a second article or version (migration 0016).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     editor: Mapped[User | None] = relationship()
 

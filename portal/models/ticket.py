@@ -201,6 +201,9 @@ class TicketMessage(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The reply form's one-time key: a form posted again (a double click, or a re-submit after
+    # the answer was lost) finds this message instead of adding a second one (migration 0016).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     ticket: Mapped[Ticket] = relationship()
     author: Mapped[User | None] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -34,11 +35,27 @@ def build_email(message: Sendable, sender: str) -> EmailMessage:
     email = EmailMessage()
     set_headers(email, sender=sender, recipient=message.recipient, subject=message.subject)
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    email["Message-ID"] = message_id(message, sender)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
     return email
+
+
+def message_id(message: Sendable, sender: str) -> str:
+    """The same Message-ID for every send of one outbox row.
+
+    Sending is at-least-once: a worker killed after the SMTP server accepted an e-mail but
+    before it recorded the send sends it again after restart (nothing can make the server's
+    "accepted" and our commit one step). With one Message-ID per row, the second copy is the
+    same message to mail programs that merge copies by Message-ID. It is a hash, so it tells
+    nothing about the row. A message that is not an outbox row gets a random one."""
+    domain = sender.rpartition("@")[2].strip("> ") or None
+    row_id, created = getattr(message, "id", None), getattr(message, "created_at", None)
+    if row_id is None or created is None:
+        return make_msgid(domain=domain)
+    seed = f"{row_id}:{int(created.timestamp())}:{message.recipient}".encode()
+    return f"<{hashlib.sha256(seed).hexdigest()[:40]}@{domain or 'portal.invalid'}>"
 
 
 class ConsoleTransport:

@@ -33,6 +33,8 @@ class ArticleDraft:
     tags: list[str] = field(default_factory=list)
     visibility: str = rules.Visibility.PUBLIC
     language: str = "en"
+    # The editor form's one-time key: posted again, the form finds its first save.
+    submission_key: str | None = None
 
 
 # --- categories -----------------------------------------------------------------------------
@@ -199,22 +201,35 @@ def _apply(article: Article, draft: ArticleDraft, now: datetime) -> None:
     article.updated_at = now
 
 
-def _revise(article: Article, editor: User | None, now: datetime, note: str) -> None:
+def _revise(article: Article, editor: User | None, now: datetime, note: str,
+            key: str | None = None) -> None:
     db.session.add(ArticleRevision(
         article_id=article.id, editor_id=editor.id if editor else None,
         version=article.version_id, title=article.title, summary=article.summary,
         body_md=article.body_md, status=article.status, visibility=article.visibility,
-        note=note, created_at=now))
+        note=note, created_at=now, submission_key=key))
 
 
-def _save(article: Article, editor: User | None, now: datetime, note: str) -> None:
+def _earlier_save(key: str | None) -> Article | None:
+    """The article an editor form's one-time key already saved: the same form posted again (a
+    double click, or a browser re-submitting after the server died before it answered) gets
+    that save as its answer instead of a second article or version."""
+    if not key:
+        return None
+    article_id = db.session.scalar(select(ArticleRevision.article_id).where(
+        ArticleRevision.submission_key == key))
+    return db.session.get(Article, article_id) if article_id is not None else None
+
+
+def _save(article: Article, editor: User | None, now: datetime, note: str,
+          key: str | None = None) -> None:
     """Flush (bumping the version), record the revision, queue the index change, commit."""
     try:
         db.session.flush()
     except StaleDataError as exc:
         db.session.rollback()
         raise DomainError("stale_edit") from exc
-    _revise(article, editor, now, note)
+    _revise(article, editor, now, note, key)
     queue_reindex(ARTICLE, article.id)
     audit.record(editor.id if editor else None, f"article.{note}", "article", article.id, now)
     try:
@@ -227,26 +242,46 @@ def _save(article: Article, editor: User | None, now: datetime, note: str) -> No
 
 def create_article(editor: User | None, draft: ArticleDraft, *, now: datetime,
                    status: str = rules.Status.DRAFT) -> Article:
+    """A new article; the same `draft.submission_key` a second time returns the first one."""
+    earlier = _earlier_save(draft.submission_key)
+    if earlier is not None:
+        return earlier
     _check(draft)
     article = Article(slug=_unique_slug(draft.slug or draft.title, article_id=None),
                       author_id=editor.id if editor else None, created_at=now, status=status,
                       published_at=now if status == rules.Status.PUBLISHED else None)
     _apply(article, draft, now)
     db.session.add(article)
-    _save(article, editor, now, "created")
+    try:
+        _save(article, editor, now, "created", draft.submission_key)
+    except DomainError:  # the same form's first post may have won a race with this one
+        earlier = _earlier_save(draft.submission_key)
+        if earlier is None:
+            raise
+        return earlier
     return article
 
 
 def update_article(editor: User | None, article: Article, draft: ArticleDraft, *,
                    expected_version: int, now: datetime) -> None:
-    """Save an edit made on `expected_version`; a newer save in between is a conflict."""
+    """Save an edit made on `expected_version`; a newer save in between is a conflict. The
+    same `draft.submission_key` a second time is the save already made (checked before the
+    version, which that save changed): nothing more is written."""
+    earlier = _earlier_save(draft.submission_key)
+    if earlier is not None and earlier.id == article.id:
+        return
+    key = draft.submission_key if earlier is None else None
     _check(draft)
     if article.version_id != expected_version:
         raise DomainError("stale_edit")
     if draft.slug and draft.slug != article.slug:
         article.slug = _unique_slug(draft.slug, article_id=article.id)
     _apply(article, draft, now)
-    _save(article, editor, now, "edited")
+    try:
+        _save(article, editor, now, "edited", key)
+    except DomainError:  # the same form's first post may have won a race with this one
+        if _earlier_save(key) is None:
+            raise
 
 
 def set_status(editor: User | None, article: Article, status: str, *, now: datetime) -> None:

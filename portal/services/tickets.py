@@ -278,8 +278,50 @@ def _add_message(ticket: Ticket, actor: TicketActor, body: str, visibility: Visi
     return message
 
 
+def _earlier_reply(ticket: Ticket, key: str | None) -> ReplyResult | None:
+    """What this reply form's one-time key already made: the same form posted again (a double
+    click, or a browser re-submitting after the server died before answering) gets the first
+    answer instead of adding a second message. A follow-up ticket carries the key as its own
+    submission key. A key found on another ticket's message is not this form's: it is ignored
+    (and, being unique, never stored twice)."""
+    if not key:
+        return None
+    message = db.session.scalar(select(TicketMessage).where(TicketMessage.submission_key == key))
+    if message is not None:
+        return ReplyResult(message) if message.ticket_id == ticket.id else None
+    follow_up = _existing_submission(key)
+    if follow_up is not None and follow_up.follow_up_of_id == ticket.id:
+        return ReplyResult(None, follow_up)
+    return None
+
+
+def _key_taken(key: str | None) -> bool:
+    """The key is another form's (a message or a ticket has it): never this reply's answer, so
+    a reply carrying it is stored without one (and can show nobody else's ticket)."""
+    if not key:
+        return False
+    message = select(TicketMessage.id).where(TicketMessage.submission_key == key)
+    return (db.session.scalar(message) is not None
+            or _existing_submission(key) is not None)
+
+
+def _commit_reply(ticket: Ticket, key: str | None, stored: list[str],
+                  result: ReplyResult) -> ReplyResult:
+    """Commit; when the same form's first post won a race with this one (its key is taken, or
+    it changed the ticket first), answer with what the first post made."""
+    try:
+        commit(stored)
+    except (IntegrityError, StaleTicket):
+        earlier = _earlier_reply(ticket, key)
+        if earlier is None:
+            raise
+        return earlier
+    return result
+
+
 def _follow_up(closed: Ticket, actor: TicketActor, body: str, uploads: list[Upload],
-               now: datetime, calendar: sla.BusinessCalendar | None) -> ReplyResult:
+               now: datetime, calendar: sla.BusinessCalendar | None,
+               submission_key: str | None = None) -> ReplyResult:
     body = body.strip()
     if not body:  # checked here so that the error names the reply's field, not "description"
         raise DomainError("required", field="body")
@@ -293,9 +335,11 @@ def _follow_up(closed: Ticket, actor: TicketActor, body: str, uploads: list[Uplo
             contact_email=closed.contact_email,
             category_id=category.id if category is not None and category.active else None,
             contact_phone=closed.contact_phone, account_number=closed.account_number,
-            uploads=uploads, locale=closed.locale)
+            uploads=uploads, locale=closed.locale, submission_key=submission_key)
         with _undone_on_error() as stored:
             filing = _create_ticket(draft, actor=actor.user, now=now, calendar=calendar)
+            if not filing.created:  # this form was posted before: its follow-up is the answer
+                return ReplyResult(None, filing.ticket)
             follow_up = filing.ticket
             follow_up.follow_up_of = closed
             # The old ticket's owner owns the follow-up too, whoever holds the link.
@@ -307,40 +351,57 @@ def _follow_up(closed: Ticket, actor: TicketActor, body: str, uploads: list[Uplo
         commit(stored)
         return ReplyResult(None, follow_up)
 
-    return _with_fresh_reference(attempt)
+    return _with_fresh_reference(attempt, submission_key=submission_key,
+                                 duplicate=lambda ticket: ReplyResult(None, ticket))
 
 
 def customer_reply(ticket: Ticket, actor: TicketActor, body: str, *, now: datetime,
                    uploads: list[Upload] | None = None,
-                   calendar: sla.BusinessCalendar | None = None) -> ReplyResult:
+                   calendar: sla.BusinessCalendar | None = None,
+                   submission_key: str | None = None) -> ReplyResult:
     """The customer writes. A pending or recently resolved ticket reopens; a closed one (or
-    one resolved too long ago) stays closed and the reply starts a linked follow-up ticket."""
+    one resolved too long ago) stays closed and the reply starts a linked follow-up ticket.
+
+    Idempotent: the same `submission_key` a second time returns the first reply."""
     uploads = uploads or []
     check_uploads(uploads)
+    earlier = _earlier_reply(ticket, submission_key)
+    if earlier is not None:
+        return earlier
+    if _key_taken(submission_key):
+        submission_key = None
     outcome = rules.customer_reply_outcome(ticket.status_enum, resolved_at=ticket.resolved_at,
                                            now=now)
     if outcome is rules.ReplyOutcome.FOLLOW_UP:
-        return _follow_up(ticket, actor, body, uploads, now, calendar)
+        return _follow_up(ticket, actor, body, uploads, now, calendar, submission_key)
     message = _add_message(ticket, actor, body, Visibility.PUBLIC, now)
+    message.submission_key = submission_key
     record_event(ticket, EventType.CUSTOMER_REPLIED, actor, now)
     risk_signs.check_customer_reply(ticket, message, now)
     if outcome is rules.ReplyOutcome.REOPENS:
         set_status(ticket, Status.OPEN, actor, now)
     stored = store_uploads(ticket, message, uploads)
-    commit(stored)
-    return ReplyResult(message)
+    return _commit_reply(ticket, submission_key, stored, ReplyResult(message))
 
 
 def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Visibility,
                 now: datetime, uploads: list[Upload] | None = None,
                 expected_version: int | None = None,
-                then_status: Status | None = None) -> ReplyResult:
+                then_status: Status | None = None,
+                submission_key: str | None = None) -> ReplyResult:
     """An agent answers the customer (public) or leaves a note for colleagues (internal).
 
     The first public reply stops the first-response clock and opens a new ticket; the agent may
-    set the status in the same step (e.g. pending the customer's answer)."""
+    set the status in the same step (e.g. pending the customer's answer). The same
+    `submission_key` a second time returns the first reply: checked before the version, which
+    the first post changed, so a re-post is answered as the success it was, not as a clash."""
     uploads = uploads or []
     check_uploads(uploads)
+    earlier = _earlier_reply(ticket, submission_key)
+    if earlier is not None and earlier.message is not None:
+        return earlier
+    if _key_taken(submission_key):
+        submission_key = None
     check_version(ticket, expected_version)
     # Check the requested status before writing anything: a refused one leaves no half reply.
     after_reply = (rules.agent_reply_status(ticket.status_enum)
@@ -349,6 +410,7 @@ def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Vi
         rules.check_transition(after_reply, then_status, actor.kind,
                                resolved_at=ticket.resolved_at, now=now)
     message = _add_message(ticket, actor, body, visibility, now)
+    message.submission_key = submission_key
     if visibility is Visibility.INTERNAL:
         record_event(ticket, EventType.NOTE_ADDED, actor, now)
         ticket_workspace.mention_colleagues(ticket, actor, message, now)
@@ -371,5 +433,4 @@ def staff_reply(ticket: Ticket, actor: TicketActor, body: str, *, visibility: Vi
         notices.pending_customer(ticket, now=now)  # a note is not sent, the status change is
     if moved and then_status is Status.RESOLVED:
         notices.resolved(ticket, now=now)
-    commit(stored)
-    return ReplyResult(message)
+    return _commit_reply(ticket, submission_key, stored, ReplyResult(message))

@@ -103,6 +103,16 @@ def test_a_text_file_cut_inside_a_multibyte_character_is_still_text():
     assert check_file("notes.txt", content) == (TEXT, None)
 
 
+@pytest.mark.parametrize("content", [
+    b"price < 5 and total > 3\n",
+    b"2026-03-01 12:00 GET /index.html 200\n2026-03-01 12:01 <- client closed\n",
+    b"Order 5512: the <b>bold</b> text in my e-mail came out like this.\n",
+    b"My <header> and <metadata> tags, as the shop's page shows them.\n",
+])
+def test_text_that_only_mentions_angle_brackets_is_still_text(content):
+    assert check_file("notes.txt", content) == (TEXT, None)
+
+
 def test_a_file_of_exactly_the_limit_is_accepted():
     assert check_file("big.txt", b"a" * MAX_BYTES) == (TEXT, None)
 
@@ -143,6 +153,18 @@ def test_the_allowed_extensions_never_include_something_a_browser_runs():
     ("empty.pdf", b"", "empty"),
     ("huge.txt", b"a" * (MAX_BYTES + 1), "too_large"),
     ("huge.pdf", PDF_BYTES + b"\n" * MAX_BYTES, "too_large"),
+    # Pages behind padding, a namespace prefix or a tag browsers sniff as HTML at the start.
+    ("notes.txt", b"a" * 5000 + HTML_BYTES, "type_not_allowed"),
+    ("notes.txt", "đ".encode() * 3000 + b"<svg onload=alert(1)>", "type_not_allowed"),
+    ("notes.txt", b'<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>',
+     "type_not_allowed"),
+    ("notes.txt", b'<a:b xmlns:a="http://www.w3.org/2000/svg"/>', "type_not_allowed"),
+    ("notes.txt", b"<head><title>Invoice</title></head>", "type_not_allowed"),
+    ("notes.txt", b"x <META http-equiv=refresh content=0;url=//evil>", "type_not_allowed"),
+    ("notes.txt", b"\n  <!-- a comment opens a page -->", "type_not_allowed"),
+    ("notes.txt", b"<p>Dear support</p>", "type_not_allowed"),
+    ("notes.txt", b"<TABLE><tr><td>1</td></tr></TABLE>", "type_not_allowed"),
+    ("notes.txt", b"<object data=evil.swf></object>", "type_not_allowed"),
 ])
 def test_dangerous_mislabelled_empty_or_huge_files_are_refused(name, content, reason):
     assert check_file(name, content) == (None, reason)
@@ -176,6 +198,19 @@ def test_sniff_recognises_nothing_outside_the_allow_list(content):
     ("../", "file"),
     ("\u202e", "file"),
     (".pdf", "pdf"),
+    ('it\'s "quoted".pdf', "it's _quoted_.pdf"),          # no quote to escape in a header
+    ('a";filename="evil.html.pdf', "a_;filename=_evil.html.pdf"),
+    ("a<b>c:d|e?f*.pdf", "a_b_c_d_e_f_.pdf"),              # Windows-forbidden characters
+    ("invoice.pdf:evil.exe", "invoice.pdf_evil.exe"),      # no NTFS alternate data stream
+    ("CON", "_CON"),                                        # Windows device names
+    ("NUL.txt", "_NUL.txt"),
+    ("com1.pdf", "_com1.pdf"),
+    ("LPT9.tar.gz", "_LPT9.tar.gz"),
+    ("aux.pdf.", "_aux.pdf"),
+    ("con .pdf", "_con .pdf"),
+    ("console.log", "console.log"),                         # only the exact device names
+    ("concert.pdf", "concert.pdf"),
+    ("a\u2028b.pdf", "a b.pdf"),                            # line separators are spaces
 ])
 def test_clean_filename_keeps_only_a_safe_display_name(given, clean):
     assert clean_filename(given) == clean

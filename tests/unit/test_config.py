@@ -92,3 +92,13 @@ def test_the_page_cache_size_is_set_in_megabytes(tmp_path):
     for wrong in ("-1", "lots"):
         with pytest.raises(ConfigurationError, match="PAGE_CACHE_MB"):
             load_config({"PORTAL_ENV": "development", "PAGE_CACHE_MB": wrong}, tmp_path)
+
+
+def test_how_often_the_worker_sends_the_outbox(tmp_path):
+    """15 s by default; the kill -9 trials (tests/integration/test_process_death.py) set it
+    short so that a kill finds the worker sending."""
+    assert load_config({"PORTAL_ENV": "development"}, tmp_path)["OUTBOX_SEND_SECONDS"] == 15
+    config = load_config({"PORTAL_ENV": "development", "OUTBOX_SEND_SECONDS": "0.3"}, tmp_path)
+    assert config["OUTBOX_SEND_SECONDS"] == 0.3
+    with pytest.raises(ConfigurationError, match="OUTBOX_SEND_SECONDS"):
+        load_config({"PORTAL_ENV": "development", "OUTBOX_SEND_SECONDS": "0"}, tmp_path)

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Attachment, OutboxMessage, Ticket, TicketEvent
 from portal.services import tickets
 from portal.services.ticket_files import Upload, stage_uploads
+from portal.web.track.file_links import attachment_key
 from tests.helpers import post_form
 from tests.web.track_support import PDF, PNG, category, file_ticket, open_link
 
@@ -67,6 +68,11 @@ def _resolve(ticket, agent, now, *, close: bool = False) -> None:
         tickets.close(_reload(ticket), staff, now=now)
 
 
+def _file_url(attachment) -> str:
+    """A file's address as the page links it: the id and its key (web/track/file_links.py)."""
+    return f"/attachments/{attachment.id}?key={attachment_key(attachment.id)}"
+
+
 def _reload(ticket) -> Ticket:
     db.session.expire_all()
     return db.session.get(Ticket, ticket.id)
@@ -83,7 +89,7 @@ def test_page_shows_the_complaint_and_the_promise(guest):
     assert "We will answer by" in page and "We aim to resolve your complaint by" in page
     assert "<strong>one</strong>" in page, "the description's Markdown is rendered"
     attachment = db.session.scalar(select(Attachment).where(Attachment.ticket_id == ticket.id))
-    assert f'href="/attachments/{attachment.id}"' in page and "receipt.pdf" in page
+    assert f'href="{_file_url(attachment)}"' in page and "receipt.pdf" in page
 
 
 def test_category_name_follows_the_language(guest):
@@ -279,7 +285,7 @@ def test_customer_b_cannot_reach_anything_of_customer_a(other_customer):
     assert unknown.status_code == 302, "the same answer as for a ticket that does not exist"
     assert client_b.get(f"/api/tickets/{reference}").status_code == 404
     assert client_b.get(f"/api/tickets/{reference}").get_json()["error"] == 404
-    assert client_b.get(f"/attachments/{attachment.id}").status_code == 404
+    assert client_b.get(_file_url(attachment)).status_code == 404
     for action in ("reply", "solved", "reopen", "sign-out"):
         response = _post(client_b, ticket, action, {"body": "hijack"})
         assert response.status_code == 404, action
@@ -295,7 +301,7 @@ def test_a_guest_reaches_only_their_own_ticket(guest, app, now):
     assert client.get(f"/track/{mine.reference}").status_code == 200
     assert client.get(f"/track/{theirs.reference}").status_code == 302
     assert client.get(f"/api/tickets/{theirs.reference}").status_code == 404
-    assert client.get(f"/attachments/{attachment.id}").status_code == 404
+    assert client.get(_file_url(attachment)).status_code == 404
     assert _post(client, theirs, "reply", {"body": "x"}).status_code == 404
     anonymous = app.test_client()
     assert anonymous.get(f"/track/{mine.reference}").status_code == 302
@@ -346,7 +352,7 @@ def test_internal_notes_and_events_never_reach_the_page_json_or_e_mails(guest, m
         assert "priority_changed" not in text and "assignee_changed" not in text
     internal_file = db.session.scalar(select(Attachment).where(
         Attachment.original_name == f"{MARKER}.pdf"))
-    assert client.get(f"/attachments/{internal_file.id}").status_code == 404
+    assert client.get(_file_url(internal_file)).status_code == 404
     mails = list(db.session.scalars(select(OutboxMessage)))
     assert len(mails) >= 3
     for mail in mails:
@@ -398,7 +404,7 @@ def test_json_for_an_unknown_reference_is_a_json_404(client):
 def test_attachment_is_served_as_a_download_that_cannot_run(guest):
     client, ticket = guest
     attachment = db.session.scalar(select(Attachment).where(Attachment.ticket_id == ticket.id))
-    response = client.get(f"/attachments/{attachment.id}")
+    response = client.get(_file_url(attachment))
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -416,9 +422,9 @@ def test_staff_may_download_internal_files_customers_may_not(guest, agent, now,
                         now=now, uploads=[Upload("internal.pdf", PDF)])
     internal = db.session.scalar(select(Attachment).where(
         Attachment.original_name == "internal.pdf"))
-    assert client.get(f"/attachments/{internal.id}").status_code == 404
+    assert client.get(_file_url(internal)).status_code == 404
     staff, _user = signed_in_client("supervisor")
-    assert staff.get(f"/attachments/{internal.id}").status_code == 200
+    assert staff.get(_file_url(internal)).status_code == 200
 
 
 def test_staged_and_unknown_files_are_never_served(app, guest, signed_in_client, now):
@@ -427,7 +433,7 @@ def test_staged_and_unknown_files_are_never_served(app, guest, signed_in_client,
     db.session.commit()
     staff, _user = signed_in_client("admin")
     for who in (client, staff):
-        assert who.get(f"/attachments/{staged.id}").status_code == 404
+        assert who.get(_file_url(staged)).status_code == 404
     assert client.get("/attachments/999999").status_code == 404
     assert client.get("/attachments/99999999999999999999999").status_code == 404
 

@@ -104,6 +104,8 @@ class ReplyForm(TicketForm):
         ("", _l("— leave as it is —")), *((s.value, STATUS_LABELS[s.value]) for s in REPLY_THEN)]))
     attachments = MultipleFileField(_l("Attach files (optional)"), render_kw={
         "accept": ",".join(files.ALLOWED_EXTENSIONS)})
+    # One-time key: the same form posted again adds no second reply (services/tickets.py).
+    submission_key = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -50,6 +50,7 @@ from portal.web.choices import choices
 from portal.web.helpers import business_calendar, utc_now
 from portal.web.labels import STATUS_LABELS
 from portal.web.ticket_access import staff_ticket_or_404
+from portal.web.tickets.forms import submission_key
 
 bp = Blueprint("agent", __name__)
 
@@ -80,6 +81,8 @@ def _fresh_form(name: str, ticket: Ticket, tags: list[str]) -> TicketForm:
         data.update(category_id=ticket.category_id)
     elif name == "tags":
         data.update(tags=", ".join(tags))
+    elif name == "reply":
+        data.update(submission_key=submission_key(None))
     return FORMS[name](formdata=None, prefix=name, data=data)
 
 
@@ -214,7 +217,8 @@ def reply(reference: str):
     try:
         tickets.staff_reply(ticket, as_staff(current_user), form.body.data,
                             visibility=visibility, now=utc_now(), uploads=form.uploads,
-                            expected_version=form.expected_version(), then_status=form.then)
+                            expected_version=form.expected_version(), then_status=form.then,
+                            submission_key=submission_key(form.submission_key.data))
     except DomainError as error:
         return _refused(ticket, "reply", form, error)
     if visibility is Visibility.INTERNAL:

@@ -67,6 +67,8 @@ class ArticleForm(FlaskForm):
         render_kw={"rows": 18, "spellcheck": "true"})
     # The article's version when the form was opened: a save made on an older one is a conflict.
     version = HiddenField()
+    # One-time key: the same form posted again saves nothing twice (services/kb.py).
+    submission_key = HiddenField()
 
 
 class PreviewForm(FlaskForm):

@@ -30,6 +30,7 @@ from portal.web.editor.forms import (
 )
 from portal.web.helpers import form_status, utc_now
 from portal.web.messages import attach_error, error_message
+from portal.web.tickets.forms import submission_key
 
 bp = Blueprint("editor", __name__)
 
@@ -55,14 +56,15 @@ def _draft(form: ArticleForm) -> kb.ArticleDraft:
         title=form.title.data, body_md=form.body.data, summary=form.summary.data or "",
         slug=form.slug.data or "", category_id=form.category_id.data,
         tags=(form.tags.data or "").split(","), visibility=form.visibility.data,
-        language=form.language.data)
+        language=form.language.data, submission_key=submission_key(form.submission_key.data))
 
 
 def _article_data(article: Article) -> dict:
     return {"title": article.title, "slug": article.slug, "summary": article.summary,
             "category_id": article.category_id, "tags": ", ".join(article.tags or []),
             "visibility": article.visibility, "language": article.language,
-            "body": article.body_md, "version": article.version_id}
+            "body": article.body_md, "version": article.version_id,
+            "submission_key": submission_key(None)}
 
 
 def _expected_version(form: ArticleForm) -> int:
@@ -120,6 +122,7 @@ def new_article():
     _category_choices(form)
     if not form.is_submitted():  # "write it" links from the search report carry a title
         form.title.data = request.args.get("title", "").strip()[:TITLE_MAX]
+        form.submission_key.data = submission_key(None)
     if _preview_requested():
         return _render_form(form, None, preview_html=_preview(form))
     if form.validate_on_submit():

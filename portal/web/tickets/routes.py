@@ -77,7 +77,10 @@ def _category_choices(form: ComplaintForm) -> None:
 
 
 def _prefill(form: ComplaintForm) -> None:
-    """A fresh form: a new submission key, the customer's contact details, where they came from."""
+    """A fresh form: a new submission key, the customer's contact details, where they came from.
+    The browser's session id is made now, with the form: a post whose answer was lost and that
+    is posted again is then known as this browser's (see _file)."""
+    session_id()
     form.submission_key.data = submission_key(None)
     form.article.data = request.args.get("article", "")
     user = _user()
@@ -141,6 +144,10 @@ def _file(form: ComplaintForm, kept: list[Attachment]):
         remember_grant(tracking.grant_session(filing.ticket, now=now))
         if filing.token:
             _remember_link(filing.ticket.reference, filing.token)
+    elif filing.ticket.session_hash and filing.ticket.session_hash == draft.session_hash:
+        # The same browser posted the same form again: the first answer, with the grant it
+        # carried, never arrived (a dead server, a lost connection). Show it its complaint.
+        remember_grant(tracking.grant_session(filing.ticket, now=now))
     return redirect(url_for("tickets.received", reference=filing.ticket.reference),
                     code=SEE_OTHER)
 

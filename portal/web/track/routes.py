@@ -49,6 +49,8 @@ from portal.web.ticket_access import (
     remember_grant,
     staff_may_see,
 )
+from portal.web.tickets.forms import submission_key
+from portal.web.track.file_links import add_key, key_matches
 from portal.web.track.forms import (
     REFERENCE_MAX,
     LookupForm,
@@ -122,9 +124,17 @@ def _ticket_page(ticket: Ticket, form: ReplyForm | None, status: int = 200,
         is rules.ReplyOutcome.FOLLOW_UP,
         last_event_id=max((entry.id for entry in entries), default=0),
         is_owner=_customer() is not None and ticket.customer_id == current_user.id,
+        reply_key=_reply_key(form),
         survey_prompt=survey_prompt,
         score_labels=translated(surveys.SCORE_LABELS, "survey_scores") if survey_prompt else {},
     ), status
+
+
+def _reply_key(form: ReplyForm | None) -> str:
+    """The reply form's one-time key (templates/track/ticket.html writes it beside the shared
+    fields' markup, so it is no form field): the same form posted again adds no second message
+    (services/tickets.py). A refused reply keeps its key; a plain visit gets a new one."""
+    return submission_key(request.form.get("submission_key") if form is not None else None)
 
 
 def _back(ticket: Ticket, anchor: str | None = None):
@@ -213,7 +223,8 @@ def reply(reference: str):
     try:
         result = tickets.customer_reply(found, as_customer(found, _customer()), form.body.data,
                                         now=utc_now(), uploads=form.uploads,
-                                        calendar=business_calendar())
+                                        calendar=business_calendar(),
+                                        submission_key=_reply_key(form))
     except DomainError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:
@@ -309,8 +320,13 @@ def api_ticket(reference: str):
     })
 
 
+bp.url_defaults(add_key)  # every link to a file carries its key (web/track/file_links.py)
+
+
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
+    if not key_matches(attachment_id, request.args.get("key")):
+        abort(404)  # a guessed or walked id: answered like an unknown one
     row = ticket_queries.get_attachment(attachment_id)
     if row is None or not _may_download(row):
         abort(404)
