@@ -36,6 +36,7 @@ SEARCH_TESTS: dict[str, re.Pattern | None] = {
     "tests/integration/test_kb_search.py": None,
     "tests/integration/test_forum_search.py": None,
     "tests/web/test_search_type_filter.py": None,
+    "tests/web/test_internal_content.py": None,
     "tests/web/test_kb_pages.py": re.compile(
         r"search|suggest|did_you_mean|facet|pagination|staff_see|script_query|markup"),
     "tests/integration/test_ticket_tracking_services.py": re.compile(

@@ -174,6 +174,8 @@ def _coverage(searcher: Searcher, docnum: int, words: tuple[str, ...]) -> float:
             if (fieldname, word) not in reader:
                 continue
             postings = reader.postings(fieldname, word)
+            if not postings.is_active():
+                continue  # the term list still holds words of deleted documents until a merge
             postings.skip_to(docnum)
             if postings.is_active() and postings.id() == docnum:
                 found += 1

@@ -92,15 +92,18 @@ def unsubscribe_link(unsubscribe_token: str):
     subscription = forum_subscriptions.unsubscribe_by_token(unsubscribe_token)
     if subscription is None:
         return _invalid_link()
+    # The thread may have been hidden or made private (and renamed) since the e-mail was sent:
+    # its title is shown only to a browser that may still read the thread.
+    readable = rules.may_view(flags_of(subscription.thread), current_viewer())
     form = UnsubscribeForm()
     if form.validate_on_submit():
         done = forum_subscriptions.unsubscribe_with_token(unsubscribe_token)
         if done is None:
             return _invalid_link()
         return render_template("forum/unsubscribe.html", subscription=None, form=None,
-                               done=done)
+                               done=done, readable=readable)
     return render_template("forum/unsubscribe.html", subscription=subscription, form=form,
-                           done=None), 422 if form.is_submitted() else 200
+                           done=None, readable=readable), 422 if form.is_submitted() else 200
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -133,6 +133,8 @@ def category(category_slug: str):
     if found is None:
         abort(404)
     staff = _is_staff()
+    if not staff and all(card.id != found.id for card, _n in kb_cache.topics(is_staff=False)):
+        abort(404)  # no article customers may read: a staff-only topic, not shown to them
     page = page_number(request.args.get("page"), last=MAX_PAGE)
 
     def render() -> str:
