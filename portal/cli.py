@@ -68,6 +68,23 @@ def create_user_command(email, name, role, tier, teams, locale, password) -> Non
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@portal_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa_command(email: str) -> None:
+    """Turn off an account's two-step sign-in and sign it out (a lost phone, when no other
+    administrator can do it from the People page)."""
+    from portal.services.auth import find_user_by_email
+    from portal.services.mfa import admin_reset
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {email}.")
+    if admin_reset(None, user, now=_now()):
+        click.echo(f"Two-step sign-in of {user.email} has been reset; it is signed out.")
+    else:
+        click.echo(f"{user.email} has no two-step sign-in to reset.")
+
+
 @portal_cli.command("outbox-send")
 def outbox_send_command() -> None:
     """Send the e-mails that are due, once (for cron)."""

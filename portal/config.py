@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_HOST_ID", None, "this host's name in the search log's positions "
             "(default: hostname and index folder)"),
     Setting("SEARCH_FOLLOW_SECONDS", "2", "how often the worker applies the search log"),
+    Setting("OUTBOX_SEND_SECONDS", "15", "how often the worker sends the outbox's e-mails"),
     Setting("KB_VIEW_FLUSH_SECONDS", "5", "article views are counted in memory and written "
             "this often (0: at once; a killed worker loses at most this many seconds of views)"),
     Setting("SEARCH_LOG_FLUSH_SECONDS", "5", "searches are logged in memory and written this "
@@ -195,6 +196,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "SEARCH_INDEX_DIR": index_dir,
         "SEARCH_HOST_ID": env.get("SEARCH_HOST_ID") or None,
         "SEARCH_FOLLOW_SECONDS": _positive_float(env, "SEARCH_FOLLOW_SECONDS", "2"),
+        "OUTBOX_SEND_SECONDS": _positive_float(env, "OUTBOX_SEND_SECONDS", "15"),
         "KB_VIEW_FLUSH_SECONDS": _seconds(env, "KB_VIEW_FLUSH_SECONDS", "5"),
         "SEARCH_LOG_FLUSH_SECONDS": _seconds(env, "SEARCH_LOG_FLUSH_SECONDS", "5"),
         "PAGE_CACHE_BYTES": _megabytes(env, "PAGE_CACHE_MB", "8"),
@@ -205,6 +207,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",  # per client address
         "RATELIMIT_SIGN_IN_ACCOUNT": "10 per 15 minutes;100 per day",  # per e-mail address tried
+        # two-step sign-in codes per account (sign-in step, set-up, renewal, turning off)
+        "RATELIMIT_MFA": "5 per 5 minutes;30 per day",
         "RATELIMIT_REGISTER": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;20 per hour",
         "RATELIMIT_SEARCH": env.get("RATELIMIT_SEARCH") or "60 per minute;1000 per hour",

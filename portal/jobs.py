@@ -29,9 +29,17 @@ def periodic_jobs(app: Flask) -> list[PeriodicJob]:
         with app.app_context():
             prune(datetime.now(UTC))
 
-    return [PeriodicJob("outbox", 15, send_outbox),
+    def purge_sign_ups() -> None:
+        """Forget sign-ups whose 24-hour link expired unconfirmed (and their password hash)."""
+        from portal.services.signup import purge_expired_sign_ups
+
+        with app.app_context():
+            purge_expired_sign_ups(datetime.now(UTC))
+
+    return [PeriodicJob("outbox", app.config["OUTBOX_SEND_SECONDS"], send_outbox),
             PeriodicJob("search-index", app.config["SEARCH_FOLLOW_SECONDS"], follow_search_log),
             PeriodicJob("search-log-prune", 3600, prune_search_log),
+            PeriodicJob("purge-sign-ups", 3600, purge_sign_ups),
             *ticket_jobs(app)]
 
 

@@ -11,8 +11,10 @@ from portal.models.forum import (
     ForumVote,
 )
 from portal.models.kb import Article, ArticleCategory, ArticleFeedback, ArticleRevision
+from portal.models.mfa import MfaRecoveryCode, SecuritySettings
 from portal.models.outbox import OutboxMessage
 from portal.models.search import SearchChange, SearchHost, SearchLog
+from portal.models.signup import PendingSignUp
 from portal.models.sla import CalendarSettings, EscalationRule, Holiday, SlaPolicy
 from portal.models.survey import Survey, SurveySettings, SurveyToken
 from portal.models.team import Team, team_members
@@ -50,11 +52,14 @@ __all__ = [
     "ArticleFeedback",
     "ArticleRevision",
     "AuditEvent",
+    "MfaRecoveryCode",
     "OutboxMessage",
     "PasswordResetToken",
+    "PendingSignUp",
     "SearchChange",
     "SearchHost",
     "SearchLog",
+    "SecuritySettings",
     "Survey",
     "SurveySettings",
     "SurveyToken",

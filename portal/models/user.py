@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
@@ -37,6 +37,12 @@ class User(db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The e-mail address this account proved it reads (claiming guest tickets needs it).
     email_verified: Mapped[str | None] = mapped_column(String(254))
+    # Two-step sign-in (services/mfa.py): the base32 TOTP secret, set when enrolment starts and
+    # in force once `totp_enabled_at` is set; the last time step a code was accepted for, so
+    # no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     teams: Mapped[list[Team]] = relationship(
         secondary="team_members", back_populates="members", order_by="Team.name"
@@ -52,6 +58,10 @@ class User(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role_enum.is_staff
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:

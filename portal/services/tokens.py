@@ -1,9 +1,9 @@
 """Secret tokens for links: 256 random bits, of which only a SHA-256 hash is ever stored.
 
-Tracking links, sign-in sessions, password-reset and e-mail-confirmation links all come from
-`new_token` (survey links use the same size, domain/surveys.TOKEN_BYTES). A lookup hashes what
-it was given and compares hashes in the database, so neither the raw token nor a stolen hash
-column opens anything.
+Tracking links, sign-in sessions, password-reset, sign-up and e-mail-confirmation links all
+come from `new_token` (survey links use the same size, domain/surveys.TOKEN_BYTES). A lookup
+hashes what it was given and compares hashes in the database, so neither the raw token nor a
+stolen hash column opens anything.
 """
 
 from __future__ import annotations

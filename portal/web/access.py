@@ -52,12 +52,20 @@ ACCESS: dict[str, Policy] = {
     "public.set_language": PUBLIC,
     # auth and account
     "auth.register": GUESTS,
+    "auth.confirm_sign_up": PUBLIC,  # the e-mailed link: whoever holds it, like a reset link
     "auth.login": GUESTS,
     "auth.logout": SIGNED_IN,
     "auth.forgot_password": GUESTS,
     "auth.reset_password": PUBLIC,
     "auth.change_password": SIGNED_IN,
     "auth.profile": SIGNED_IN,
+    # two-step sign-in (web/auth/mfa.py): staff set it up; the code step is before sign-in
+    "auth.login_verify": GUESTS,
+    "auth.mfa": STAFF,
+    "auth.mfa_start": STAFF,
+    "auth.mfa_enrol": STAFF,
+    "auth.mfa_recovery_codes": STAFF,
+    "auth.mfa_turn_off": STAFF,
     # help centre and search (what each role sees inside is decided by the services)
     "kb.index": PUBLIC,
     "kb.category": PUBLIC,
@@ -189,6 +197,9 @@ ACCESS: dict[str, Policy] = {
     "admin.survey_settings": ADMINS,
     "admin.edit_survey_settings": ADMINS,
     "admin.reset_survey_settings": ADMINS,
+    # sign-in security: requiring two-step sign-in of staff, resetting it (web/admin/security.py)
+    "admin.security": ADMINS,
+    "admin.reset_user_mfa": ADMINS,
 }
 
 

@@ -91,6 +91,8 @@ def add_security_headers(response: Response) -> Response:
 
 # Pages that carry a secret in the URL or form even for guests.
 _PRIVATE_ENDPOINTS = {"auth.reset_password", "auth.login", "auth.register", "auth.forgot_password",
+                      "auth.login_verify",  # a sign-in waiting for its second step
+                      "auth.confirm_sign_up",
                       # a complaint's pages: a private link, or a guest's view of their ticket
                       "track.lookup", "track.resend_link", "track.open_link", "track.ticket",
                       "track.reply", "track.solved", "track.reopen", "track.sign_out_link",

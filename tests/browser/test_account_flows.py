@@ -49,8 +49,8 @@ def expect_signed_out(page: Page) -> None:
     expect(header_sign_in_link(page)).to_be_visible()
 
 
-def test_register_a_new_account_signs_in_on_the_home_page(page, live_server, visit, follow,
-                                                            submit):
+def test_register_then_finish_through_the_emailed_link(page, live_server, visit, follow,
+                                                        submit, smtp_server, send_outbox):
     visit("/")
     follow(page.get_by_role("banner").get_by_role("link", name="Register"))
     expect(page).to_have_url(live_server.page_url("/register"))
@@ -62,9 +62,35 @@ def test_register_a_new_account_signs_in_on_the_home_page(page, live_server, vis
     page.get_by_label("Repeat the password").fill(PASSWORD)
     submit(page.get_by_role("button", name="Create account"))
 
+    # No account yet: a link to finish goes to the address.
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    expect(main(page).get_by_role("status")).to_have_text(
+        "We sent a link to mai.anh@example.com to finish creating your account.")
+    expect_signed_out(page)
+
+    assert send_outbox() == {"sent": 1, "retry": 0, "failed": 0}
+    [mail] = smtp_server.messages
+    assert mail["To"] == "mai.anh@example.com"
+    assert mail["Subject"] == "Finish creating your Portal account"
+    text = mail.get_body(("plain",)).get_content()
+    assert "Hello Mai Anh," in text
+    [link] = re.findall(r"https?://\S+", text)
+    assert link.startswith(live_server.page_url("/register/confirm/")), link
+
+    # Opening the link only shows the button (mail scanners open links too).
+    visit(link)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text(
+        "Finish creating your account")
+    expect_signed_out(page)
+    submit(main(page).get_by_role("button", name="Create my account"))
+
     expect(page).to_have_url(live_server.page_url("/"))
     expect(page.get_by_role("status")).to_have_text("Welcome, Mai Anh. Your account is ready.")
     expect_signed_in_as(page, "Mai Anh")
+
+    # The link worked once.
+    visit(link, status=410)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("This link no longer works")
 
 
 def test_sign_in_after_a_wrong_password(page, live_server, visit, follow, submit,

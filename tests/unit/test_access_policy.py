@@ -22,7 +22,7 @@ def test_sensitive_pages_keep_their_policies():
     """Pinned on purpose: loosening who may administer people, complaint types, the business
     calendar or the SLA targets must be a visible change here."""
     admins_only = ("user", "complaint", "calendar", "holiday", "sla_", "priority_policy",
-                   "survey")
+                   "survey", "security")
     for endpoint, policy in ACCESS.items():
         if endpoint.startswith("admin.") and any(word in endpoint for word in admins_only):
             assert policy is ADMINS, endpoint
@@ -34,6 +34,9 @@ def test_sensitive_pages_keep_their_policies():
             assert policy is SUPERVISORS and not policy.allows("agent", 3), endpoint
     assert ACCESS["auth.profile"].allows("customer") and not ACCESS["auth.profile"].allows(
         "anonymous")
+    # two-step sign-in is for staff; customers never reach its pages
+    for endpoint in [e for e in ACCESS if e.startswith("auth.mfa")]:
+        assert ACCESS[endpoint] is STAFF, endpoint
     # follow-up lists for team leads
     supervisors_only = {"agent.solved_without_article", "agent.survey_follow_ups",
                         "agent.survey_follow_up_done"}

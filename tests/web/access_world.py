@@ -34,8 +34,9 @@ POLICY_ROLE = {"anonymous": (ANONYMOUS, None), "guest": (ANONYMOUS, None),
 #   articles (domain/kb.can_read): drafts and internal articles are read by staff only;
 #   forum (domain/forum.py): "read" may view, not signed in; "member" signed in, not the author;
 #     "author" A; "mod" staff (moderators see hidden and private threads);
-#   links e-mailed to A: whoever holds one may use it ("holder"); the e-mail confirmation link
-#     only confirms for the account it was sent to ("own"; "other" is another customer).
+#   links e-mailed to A (and a newcomer's sign-up link): whoever holds one may use it
+#     ("holder"); the e-mail confirmation link only confirms for the account it was sent to
+#     ("own"; "other" is another customer).
 # World: ticket is A's, team X, tier 1; other_ticket is A's, team Y, tier 2. Columns: anon
 # anonymous, guest (A's private link to ticket opened), A and B customers, t1X tier-1 agent of
 # team X, t1Y tier-1 agent of team Y, t2 tier-2 agent of no team, sup supervisor, admin.
@@ -64,6 +65,7 @@ ticket_link          holder holder holder holder holder holder holder holder hol
 survey_link          holder holder holder holder holder holder holder holder holder
 reset_link           holder holder holder holder holder holder holder holder holder
 unsubscribe_link     holder holder holder holder holder holder holder holder holder
+signup_link          holder holder holder holder holder holder holder holder holder
 verify_link          -      -      own    other  -      -      -      -      -
 """
 
@@ -157,6 +159,7 @@ def build_world(app, make_user, now) -> World:
         EmailVerification,
         EscalationRule,
         Holiday,
+        PendingSignUp,
         SlaPolicy,
         Survey,
     )
@@ -223,6 +226,12 @@ def build_world(app, make_user, now) -> World:
     with app.test_request_context():
         request_password_reset(a.email, now=now, lifetime_minutes=60,
                                link_for=lambda token: reset_tokens.append(token) or token)
+    signup_token = new_token()  # a newcomer's sign-up, waiting for its link's button
+    db.session.add(PendingSignUp(email="newcomer@example.com", name="New Comer",
+                                 password_hash="x", locale="en",
+                                 token_hash=hash_token(signup_token), created_at=now,
+                                 expires_at=now + timedelta(hours=24)))
+    db.session.commit()
 
     # the help centre: a public article, a draft and an internal one
     kb_category = kb.ensure_category("Billing & payments")
@@ -297,6 +306,7 @@ def build_world(app, make_user, now) -> World:
         "survey_link": {"token": survey_token},
         "reset_link": {"token": reset_tokens[0]},
         "unsubscribe_link": {"unsubscribe_token": unsubscribe_token(subscription_of(public, a))},
+        "signup_link": {"token": signup_token},
         "verify_link": {"token": verify_token},
     }
     assert set(args) == set(TABLE), set(args) ^ set(TABLE)

@@ -103,6 +103,7 @@ RULES = {
     "surveys.record": _on(("survey_link",), POST={"holder"}),
     "auth.reset_password": _on(("reset_link",), GET={"holder"}, POST={"holder"}),
     "forum.unsubscribe_link": _on(("unsubscribe_link",), GET={"holder"}, POST={"holder"}),
+    "auth.confirm_sign_up": _on(("signup_link",), GET={"holder"}, POST={"holder"}),
     # the e-mail confirmation: any customer sees the button, only A's account is confirmed
     "tickets.confirm_email": _on(("verify_link",), GET={"own", "other"}, POST={"own"}),
 }
@@ -122,10 +123,11 @@ SHOWS = {
 # Staff who may see the survey's ticket read it; their POST is refused (403) on that page.
 READ_ONLY_REFUSALS = {("surveys.respond", "POST", "staff")}
 # Bearer links are tried in a browser of their own: opening one grants that browser access.
-BEARER = {"ticket_link", "survey_link", "reset_link", "unsubscribe_link"}
-# Run last, in this order: they take objects away from the requests after them.
+BEARER = {"ticket_link", "survey_link", "reset_link", "unsubscribe_link", "signup_link"}
+# Run last, in this order: they take objects away from the requests after them (confirming a
+# sign-up signs its browser in afresh, so that browser's CSRF token changes).
 LATE = ("admin.deactivate_user", "editor.delete_article", "editor.restore_article",
-        "track.sign_out_link")
+        "track.sign_out_link", "auth.confirm_sign_up")
 # Lists and searches: none may show what the role may not read ("frobnicate" is in every
 # secret; the typo would be corrected to an internal article's word), and each shows what the
 # role may read, so that a refusal proves something: secret -> (object, relations that see it).

@@ -1,4 +1,5 @@
-"""Registration, sign-in, sessions that really end, password change and reset."""
+"""Registration (its e-mailed link: test_sign_up.py), sign-in, sessions that really end,
+password change and reset."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import OutboxMessage, PasswordResetToken, User, UserSession
+from portal.models import OutboxMessage, PasswordResetToken, PendingSignUp, User, UserSession
 from tests.helpers import PASSWORD, csrf_token, post_form, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -28,22 +29,26 @@ def reset_link(app) -> str:
 
 # --- registration ---------------------------------------------------------------------------
 
-def test_registration_creates_a_signed_in_customer_with_a_hashed_password(client):
+def test_registration_mails_a_link_and_creates_no_account_yet(client):
+    """The account exists once the link is confirmed (tests/web/test_sign_up.py)."""
     response = register(client)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
-    user = db.session.scalar(select(User))
-    assert user.email == "ha.pham@example.com" and user.role == "customer"
-    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
-    assert "Phạm Thu Hà" in client.get("/").get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Check your e-mail" in page
+    assert "We sent a link to ha.pham@example.com to finish creating your account." in page
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    pending = db.session.scalar(select(PendingSignUp))
+    assert pending.email == "ha.pham@example.com" and pending.name == "Phạm Thu Hà"
+    assert pending.password_hash.startswith("$argon2id$") and PASSWORD not in pending.password_hash
+    assert "Phạm Thu Hà" not in client.get("/").get_data(as_text=True), "not signed in"
 
 
-def test_registration_refuses_an_email_in_use_whatever_its_case(client, make_user):
+def test_registration_with_an_email_in_use_answers_as_for_a_free_one(client, make_user):
     make_user(email="ha.pham@example.com")
     response = register(client, email="HA.PHAM@EXAMPLE.COM")
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "already exists" in page
-    assert 'value="Phạm Thu Hà"' in page, "what the person typed is kept"
+    assert response.status_code == 200
+    assert "already exists" not in page and "We sent a link to ha.pham@example.com" in page
+    assert db.session.scalar(select(func.count()).select_from(PendingSignUp)) == 0
 
 
 def test_registration_explains_each_problem_and_keeps_the_input(client):
@@ -59,7 +64,7 @@ def test_password_length_limits_are_enforced_on_the_server(client):
     too_short = register(client, password="x" * 9, confirm="x" * 9)
     assert "at least 10 characters" in too_short.get_data(as_text=True)
     long_enough = "y" * 128
-    assert register(client, password=long_enough, confirm=long_enough).status_code == 302
+    assert register(client, password=long_enough, confirm=long_enough).status_code == 200
 
 
 def test_password_over_128_characters_is_refused(client):

@@ -8,19 +8,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.domain.accounts import normalize_email
 from portal.domain.errors import DomainError
 from portal.services import auth
+from portal.web.auth import pending
 from portal.web.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
-    RegisterForm,
     ResetPasswordForm,
 )
 from portal.web.helpers import (
@@ -72,24 +71,6 @@ def _forget_sign_in() -> None:
         session["locale"] = locale
 
 
-@bp.route("/register", methods=["GET", "POST"])
-@_limit("RATELIMIT_REGISTER")
-def register():
-    form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = auth.register_customer(
-                email=form.email.data, name=form.name.data, password=form.password.data,
-                locale=str(get_locale()), now=utc_now())
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            _sign_in(user, remember=False)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("public.home"))
-    return render_template("auth/register.html", form=form), form_status(form)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_SIGN_IN")
 @rate_limit("RATELIMIT_SIGN_IN_ACCOUNT", methods=["POST"], key_func=_account_key)
@@ -99,6 +80,10 @@ def login():
         user = auth.authenticate(form.email.data, form.password.data)
         if user is None:
             form.form_errors.append(_("The e-mail address or the password is not right."))
+        elif user.mfa_enabled:  # the right password; the code comes next (web/auth/mfa.py)
+            pending.hold(user, remember=form.remember.data, next_url=form.next.data,
+                         now=utc_now())
+            return redirect(url_for("auth.login_verify"))
         else:
             _sign_in(user, remember=form.remember.data)
             flash(_("You are signed in."), "success")
