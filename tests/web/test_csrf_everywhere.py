@@ -243,7 +243,7 @@ def test_every_state_changing_route_refuses_a_forged_request(app, make_user, now
                  for change in differences(state, snapshot(tables))]
     problems += [f"a refused upload was kept: {name}"
                  for name in sorted(set(_stored_files(app)) - set(files))]
-    record_figure("CSRF", "state-changing routes refused without a token, with another "
+    record_figure("Inputs", "state-changing routes refused without a token, with another "
                   "session's token, a forged one, or the token in the address",
                   f"{refused} of {len(plan)}", "all answer 400, nothing changes",
                   refused == len(plan) and not problems)

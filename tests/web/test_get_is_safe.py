@@ -164,7 +164,7 @@ def test_no_get_changes_the_database(app, make_user, now, role):
     watched.finish()
     seconds = time.perf_counter() - started
     changed = len({problem.split(" (")[0] for problem in watched.problems})
-    record_figure("GET is safe", f"GET requests as {role} that changed the database",
+    record_figure("Inputs", f"GET requests as {role} that changed the database",
                   f"{changed} of {len(watched.requested)}", "0: GET never changes state",
                   changed == 0)
     assert not watched.problems, (f"{len(watched.problems)} changes in "

@@ -35,6 +35,7 @@ from portal.services import auth
 from portal.services.tokens import hash_token
 from tests.conftest import test_config
 from tests.helpers import PASSWORD, post_form, sign_in
+from tests.security_figures import record_figure
 from tests.web.token_support import (
     KINDS,
     holders,
@@ -107,6 +108,8 @@ def test_a_reset_link_sets_a_password_once_and_a_replay_changes_nothing(app, mak
     assert replay.status_code == 410 and "no longer works" in replay.get_data(as_text=True)
     assert password_is(app, "ha@example.com", FIRST)
     assert not password_is(app, "ha@example.com", SECOND)
+    record_figure("Tokens", "reset link: single use", "holds", "holds",
+                  True)  # reached only when the asserts above hold
 
 
 def test_a_reset_link_works_at_59_minutes_and_not_at_61(app, make_user, clock):
@@ -124,6 +127,8 @@ def test_a_reset_link_works_at_59_minutes_and_not_at_61(app, make_user, clock):
     assert app.test_client().get(second).status_code == 410
     assert choose(app, second, SECOND).status_code == 410
     assert password_is(app, "ha@example.com", FIRST), "the late link changed nothing"
+    record_figure("Tokens", "reset link: expires after 60 minutes", "holds", "holds",
+                  True)  # reached only when the asserts above hold
 
 
 def test_using_one_reset_link_kills_the_others(app, make_user, clock):
@@ -136,6 +141,8 @@ def test_using_one_reset_link_kills_the_others(app, make_user, clock):
     assert app.test_client().get(older).status_code == 410
     assert choose(app, older, SECOND).status_code == 410
     assert password_is(app, "ha@example.com", FIRST)
+    record_figure("Tokens", "reset link: dies when the password changes", "holds", "holds",
+                  True)  # reached only when the asserts above hold
 
 
 def test_a_reset_link_dies_when_the_accounts_email_changes(app, make_user, signed_in_client):
@@ -156,6 +163,8 @@ def test_a_reset_link_dies_when_the_accounts_email_changes(app, make_user, signe
     fresh = ask_for_reset("new@example.com", app)  # the new address can still reset
     assert choose(app, fresh, FIRST).status_code == 302
     assert password_is(app, "new@example.com", FIRST)
+    record_figure("Tokens", "reset link: dies when the e-mail address changes", "holds", "holds",
+                  True)  # reached only when the asserts above hold
 
 
 def test_a_reset_link_another_request_used_meanwhile_is_refused(app, make_user, now):
@@ -209,6 +218,9 @@ def test_link_tokens_carry_at_least_128_random_bits(app, now, monkeypatch, kind)
     assert len(set(raws)) == len(raws)
     bits = "".join(f"{byte:08b}" for value in decoded for byte in value)
     assert abs(bits.count("1") / len(bits) - 0.5) < 0.02, "no bias a CSPRNG would not have"
+    record_figure("Tokens", f"random bits in a {kind} link token",
+                  f"{min(len(value) for value in decoded) * 8} bits, stored as SHA-256",
+                  "at least 128 bits, stored hashed", True)  # the asserts above hold
 
 
 # --- stored only as a hash, found only through the hash ---------------------------------------

@@ -114,7 +114,7 @@ def test_renamed_programs_pages_and_svg_are_refused_or_only_downloaded(app, rout
                 found += served
             problems += [f"{route.name}, {label} ({outcome}): {p}" for p in found]
     tried = len(HOSTILE) * len(routes)
-    record_figure("Uploads", f"hostile files tried on {len(routes)} routes",
+    record_figure("Inputs", f"hostile files tried on {len(routes)} routes",
                   f"{tried} cases, {unsafe} served unsafely", "refused or attachment + nosniff",
                   unsafe == 0 and not problems)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
@@ -176,7 +176,7 @@ def test_oversize_files_and_requests_store_nothing(app, routes, tmp_path):
             if counts() != before or files_on_disk(tmp_path) - disk:
                 problems.append(f"{route.name}: {label} stored something")
     tried = len(routes) * len(OVERSIZE_REQUESTS)
-    record_figure("Uploads", "oversize requests answered 413 (friendly page)",
+    record_figure("Inputs", "oversize requests answered 413 (friendly page)",
                   f"{answered} of {tried} ({len(routes)} routes)", "413, nothing stored",
                   answered == tried and not problems)
     assert not problems, "\n".join(problems)
@@ -226,7 +226,7 @@ def test_download_addresses_carry_a_key_and_a_walked_id_gets_nothing(app, routes
               f"/attachments/{first}?key=%00%ff", f"/attachments/{first + 1000}?key={key}"]
     served = [address for address in walked if route.client.get(address).status_code != 404]
     assert route.client.get(download_url(first)).status_code == 200
-    record_figure("Uploads", "download addresses without the file's key that served it",
+    record_figure("Inputs", "download addresses without the file's key that served it",
                   f"{len(served)} of {len(walked)}", "0 (ids alone cannot be walked)",
                   not served)
     assert served == []

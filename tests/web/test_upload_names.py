@@ -113,7 +113,7 @@ def test_hostile_file_names_are_cleaned_and_downloaded_with_one_valid_header(app
                 response = route.client.get(download_url(row.id))
                 found += download_problems(response, PDF, row.original_name)
             problems += [f"{route.name}, {label} ({outcome}): {p}" for p in found]
-    record_figure("Uploads", f"hostile file names tried on {len(routes)} routes",
+    record_figure("Inputs", f"hostile file names tried on {len(routes)} routes",
                   f"{len(NAMES) * len(routes)} uploads ({stored_count} stored, {refused} refused), "
                   f"{len(problems)} problems", "0 outside the store, 0 errors, clean names",
                   not problems)
