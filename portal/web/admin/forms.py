@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.domain.accounts import PASSWORD_MAX_LENGTH
 from portal.web.choices import choices
 from portal.web.i18n import LANGUAGE_NAMES
+from portal.web.kb.forms import row_id
 from portal.web.labels import ROLE_LABELS
 
 
@@ -46,7 +47,7 @@ class UserForm(FlaskForm):
         (None, _l("None")), (1, _l("Tier 1 — front line")), (2, _l("Tier 2 — specialist")),
         (3, _l("Tier 3 — escalation manager"))]))
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
-    team_ids = CheckboxListField(_l("Teams"), coerce=int, validate_choice=False)
+    team_ids = CheckboxListField(_l("Teams"), coerce=row_id, validate_choice=False)
 
 
 class NewUserForm(UserForm):
@@ -59,7 +60,7 @@ class TeamForm(FlaskForm):
     email = EmailField(_l("Team e-mail address"), validators=[
         Optional(), Email(check_deliverability=False), Length(max=254)])
     description = TextAreaField(_l("What this team handles"), validators=[Length(max=2000)])
-    member_ids = CheckboxListField(_l("Members"), coerce=int, validate_choice=False)
+    member_ids = CheckboxListField(_l("Members"), coerce=row_id, validate_choice=False)
 
 
 class ConfirmForm(FlaskForm):

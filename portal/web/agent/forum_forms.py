@@ -8,6 +8,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import AnyOf, ValidationError
 
 from portal.services.forum_moderation import POST_ACTIONS, RESOLUTIONS, THREAD_ACTIONS
+from portal.web.kb.forms import row_id
 
 
 def _optional_int(value):
@@ -15,7 +16,7 @@ def _optional_int(value):
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        return row_id(value)
     except (TypeError, ValueError):
         return -1  # no such category: the service says so
 

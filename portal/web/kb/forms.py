@@ -71,6 +71,15 @@ def whole_number(value: str | None) -> int | None:
     return int(text)
 
 
+def row_id(value) -> int:
+    """A form's choice of a row by id (a select's or checkbox's value): the id, or -1, which
+    names no row, for a number no database integer column holds (one over 2**63 made the
+    driver fail with a 500). Not a number at all: ValueError, which WTForms reports as an
+    invalid choice."""
+    number = int(value)
+    return number if 0 < number <= MAX_ID else -1
+
+
 def page_number(value: str | None, *, last: int = 10_000) -> int:
     """?page= as a page from 1 to `last`: abc, -5, 0, 1.5 and numbers of more than 12 digits
     are the first page (a 20-digit page once reached the database's OFFSET and failed)."""
